@@ -1,0 +1,13 @@
+/**
+ * manyfold-rx: distributed-systems legos as RxJS 7 operators and Observable
+ * factories. Re-exports only, grouped by catalog layer, lowest first.
+ */
+
+// Atoms: errors and lego descriptors.
+export * from "./atom/index.js";
+// Time: Clock, SystemClock, ManualClock.
+export * from "./time/index.js";
+// Policies: retry, backoff, overflow.
+export * from "./policy/index.js";
+// Local runtime: buffers, counters, filters, retry, rate matching, watchdog, framing, schema.
+export * from "./local/index.js";

@@ -1,0 +1,3 @@
+export type { Codec } from "./schema.js";
+export { SequenceCounter, type SequenceCounterOptions } from "./sequence-counter.js";
+export { BoundedRingBuffer, type BoundedRingBufferOptions } from "./bounded-ring-buffer.js";
