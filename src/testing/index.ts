@@ -1,0 +1,12 @@
+/**
+ * `manyfold-rx/testing`: the kit users test their pipelines with — marble
+ * helpers on RxJS's TestScheduler, a scripted Heart-style peripheral, and a
+ * scriptable serial device behind a real serial path.
+ */
+export { createTestScheduler, marbles, stripErrors, type ErrorShape, type MarbleHelpers, type MarbleOptions } from "./marbles.js";
+export {
+  fakePeripheral,
+  type FakePeripheral,
+  type FakePeripheralCalls,
+  type FakePeripheralOptions,
+} from "./fake-peripheral.js";
