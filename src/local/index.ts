@@ -2,3 +2,4 @@ export type { Codec } from "./schema.js";
 export { SequenceCounter, type SequenceCounterOptions } from "./sequence-counter.js";
 export { BoundedRingBuffer, type BoundedRingBufferOptions } from "./bounded-ring-buffer.js";
 export { bytesCodec, jsonCodec, numberCodec, stringCodec } from "./value-codecs.js";
+export { Watchdog, watchdog, type WatchdogMachineOptions, type WatchdogOptions, type WatchdogState } from "./watchdog.js";
