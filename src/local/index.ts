@@ -3,3 +3,4 @@ export { SequenceCounter, type SequenceCounterOptions } from "./sequence-counter
 export { BoundedRingBuffer, type BoundedRingBufferOptions } from "./bounded-ring-buffer.js";
 export { bytesCodec, jsonCodec, numberCodec, stringCodec } from "./value-codecs.js";
 export { Watchdog, watchdog, type WatchdogMachineOptions, type WatchdogOptions, type WatchdogState } from "./watchdog.js";
+export { PipelineGraph, pipeline, type DescribedPipeline, type PipelineGraphOptions, type PipelineStage } from "./graph.js";
