@@ -11,3 +11,5 @@ export * from "./time/index.js";
 export * from "./policy/index.js";
 // Local runtime: buffers, counters, filters, retry, rate matching, watchdog, framing, schema.
 export * from "./local/index.js";
+// Sensor IO: sensor types, codecs, framing decoders, health, debug tap, sources, peripherals.
+export * from "./sensor/index.js";

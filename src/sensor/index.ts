@@ -1,0 +1,14 @@
+export {
+  sensorIdentity,
+  sensorLocation,
+  sensorTag,
+  type SensorIdentity,
+  type SensorIdentityInit,
+  type SensorLocation,
+  type SensorLocationInit,
+  type SensorTag,
+  type SensorTagInit,
+} from "./sensor-identity.js";
+export { isSensorSample, sensorSample, type SensorSample, type SensorSampleInit } from "./sensor-sample.js";
+export { isSensorEvent, sensorEvent, type SensorEvent, type SensorEventInit } from "./sensor-event.js";
+export { HEALTH_STATES, healthStatus, type HealthState, type HealthStatus, type HealthStatusInit } from "./health-status.js";
