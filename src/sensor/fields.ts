@@ -70,3 +70,8 @@ export function optionalField<T>(value: unknown, check: () => T): T | undefined 
 }
 
 export { requireFinite, requireString };
+
+/** `value`, or `fallback` when it is `undefined` (a `null` is kept, so it is reported as wrong). */
+export function orDefault(value: unknown, fallback: unknown): unknown {
+  return value === undefined ? fallback : value;
+}

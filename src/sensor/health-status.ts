@@ -1,5 +1,5 @@
 import { requireBoolean, requireObject, requireOneOf, requireString } from "../atom/validate.js";
-import { requireSequenceNumber, requireTimestamp, type FieldNamer } from "./fields.js";
+import { requireSequenceNumber, requireTimestamp, orDefault, type FieldNamer } from "./fields.js";
 
 /** The three health states a sensor can be in. */
 export const HEALTH_STATES = Object.freeze(["ok", "stale", "error"] as const);
@@ -39,9 +39,9 @@ export function buildHealthStatus(init: unknown, name: FieldNamer): HealthStatus
   return Object.freeze({
     status,
     observedAt: requireTimestamp(name("observedAt"), fields.observedAt),
-    message: requireString(name("message"), fields.message ?? ""),
-    stale: requireBoolean(name("stale"), fields.stale ?? status === "stale"),
-    errorCount: requireSequenceNumber(name("errorCount"), fields.errorCount ?? 0),
+    message: requireString(name("message"), orDefault(fields.message, "")),
+    stale: requireBoolean(name("stale"), orDefault(fields.stale, status === "stale")),
+    errorCount: requireSequenceNumber(name("errorCount"), orDefault(fields.errorCount, 0)),
   });
 }
 

@@ -1,5 +1,5 @@
 import { requireNonEmptyString, requireObject } from "../atom/validate.js";
-import { optionalField, requireMetadata, requireSequenceNumber, requireTimestamp, type FieldNamer } from "./fields.js";
+import { optionalField, requireMetadata, requireSequenceNumber, requireTimestamp, orDefault, type FieldNamer } from "./fields.js";
 import { buildSensorIdentity, nested, sensorIdentity, type SensorIdentity, type SensorIdentityInit } from "./sensor-identity.js";
 
 /**
@@ -67,7 +67,7 @@ export function buildSensorEvent<D>(init: unknown, name: FieldNamer): SensorEven
     (fields.data === undefined ? {} : fields.data) as D,
     requireTimestamp(name("observedAt"), fields.observedAt),
     fields.identity === undefined ? sensorIdentity() : buildSensorIdentity(fields.identity, (f) => nested(name("identity"), f)),
-    requireMetadata(name("metadata"), fields.metadata ?? {}),
+    requireMetadata(name("metadata"), orDefault(fields.metadata, {})),
     optionalField(fields.sequenceNumber, () => requireSequenceNumber(name("sequenceNumber"), fields.sequenceNumber)),
     raw,
   );

@@ -1,5 +1,5 @@
 import { requireFinite, requireNonEmptyString, requireObject, requireString } from "../atom/validate.js";
-import { asWritten, optionalField, requireMetadata, requireTimestamp, type FieldNamer } from "./fields.js";
+import { asWritten, optionalField, requireMetadata, requireTimestamp, orDefault, type FieldNamer } from "./fields.js";
 
 /** A named, typed facet of a sensor (`{ name: "temperature", variant: "celsius" }`). */
 export interface SensorTag {
@@ -62,8 +62,8 @@ export function buildSensorTag(init: unknown, name: FieldNamer): SensorTag {
   const fields = requireObject(name(""), init);
   return Object.freeze({
     name: requireNonEmptyString(name("name"), fields.name),
-    variant: requireString(name("variant"), fields.variant ?? ""),
-    metadata: requireMetadata(name("metadata"), fields.metadata ?? {}),
+    variant: requireString(name("variant"), orDefault(fields.variant, "")),
+    metadata: requireMetadata(name("metadata"), orDefault(fields.metadata, {})),
   });
 }
 
@@ -82,7 +82,7 @@ export function buildSensorIdentity(init: unknown, name: FieldNamer): SensorIden
   if (isBuiltIdentity(init)) return init;
   const fields = requireObject(name(""), init);
   const id = optionalField(fields.id, () => requireNonEmptyString(name("id"), fields.id));
-  const tagsValue = fields.tags ?? [];
+  const tagsValue = orDefault(fields.tags, []);
   if (!Array.isArray(tagsValue)) throw new TypeError(`${name("tags")} must be an array`);
   const tags = Object.freeze(
     (tagsValue as unknown[]).map((tag, i) => buildSensorTag(tag, (field) => nested(name(`tags[${i}]`), field))),
