@@ -39,8 +39,17 @@ export function sortedRecord(record: Readonly<Record<string, unknown>>): Readonl
     }
   }
   if (!sorted) keys.sort(compareKeys);
-  for (const key of keys) copy[key] = record[key];
+  for (const key of keys) setOwn(copy, key, record[key]);
   return Object.freeze(copy);
+}
+
+/**
+ * `record[key] = value` that also works for a key named `__proto__` (which
+ * JSON can carry), instead of changing the record's prototype.
+ */
+export function setOwn(record: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  else record[key] = value;
 }
 
 /** A metadata record: a plain object, copied with sorted keys and frozen. */

@@ -12,3 +12,4 @@ export {
 export { isSensorSample, sensorSample, type SensorSample, type SensorSampleInit } from "./sensor-sample.js";
 export { isSensorEvent, sensorEvent, type SensorEvent, type SensorEventInit } from "./sensor-event.js";
 export { HEALTH_STATES, healthStatus, type HealthState, type HealthStatus, type HealthStatusInit } from "./health-status.js";
+export { healthStatusCodec, sensorEventCodec, sensorSampleCodec } from "./sensor-codecs.js";
