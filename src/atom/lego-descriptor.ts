@@ -15,7 +15,15 @@ export interface LegoDescriptor {
   readonly counters: Readonly<Record<string, number>>;
 }
 
-export type LegoOperator<T, R> = OperatorFunction<T, R> & { readonly lego: LegoDescriptor };
+/**
+ * An operator function carrying its descriptor. An interface rather than an
+ * intersection type: TypeScript cannot infer `T` from `pipe()`'s context
+ * through `OperatorFunction<T, R> & {…}`, so `pipe(map(…), changeFilter())`
+ * would see `unknown`.
+ */
+export interface LegoOperator<T, R> extends OperatorFunction<T, R> {
+  readonly lego: LegoDescriptor;
+}
 export type MonoLegoOperator<T> = LegoOperator<T, T>;
 export type LegoObservable<T> = Observable<T> & { readonly lego: LegoDescriptor };
 

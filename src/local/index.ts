@@ -4,3 +4,12 @@ export { BoundedRingBuffer, type BoundedRingBufferOptions } from "./bounded-ring
 export { bytesCodec, jsonCodec, numberCodec, stringCodec } from "./value-codecs.js";
 export { Watchdog, watchdog, type WatchdogMachineOptions, type WatchdogOptions, type WatchdogState } from "./watchdog.js";
 export { PipelineGraph, pipeline, type DescribedPipeline, type PipelineGraphOptions, type PipelineStage } from "./graph.js";
+export { retryWithBackoff, type RetryInfo, type RetryWithBackoffOptions } from "./retry-with-backoff.js";
+export {
+  retryLoop,
+  retryRunner,
+  type AttemptInfo,
+  type RetryLoopOptions,
+  type RetryOperation,
+  type RetryRunner,
+} from "./retry-loop.js";

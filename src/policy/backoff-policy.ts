@@ -79,7 +79,8 @@ export function delayForAttempt(
 ): number {
   if (typeof attempt !== "number") throw new TypeError(`attempt must be a number, got ${typeof attempt}`);
   if (!Number.isInteger(attempt) || attempt < 1) throw new RangeError(`attempt must be a positive integer, got ${attempt}`);
-  if (attempt === 1) return 0;
+  // 0 × Infinity would be NaN; a zero initial delay stays zero forever.
+  if (attempt === 1 || backoff.initialDelay === 0) return 0;
   let delay = backoff.initialDelay * backoff.multiplier ** (attempt - 2);
   if (!Number.isFinite(delay)) {
     if (backoff.maxDelay === undefined) {
