@@ -13,3 +13,15 @@ export { isSensorSample, sensorSample, type SensorSample, type SensorSampleInit 
 export { isSensorEvent, sensorEvent, type SensorEvent, type SensorEventInit } from "./sensor-event.js";
 export { HEALTH_STATES, healthStatus, type HealthState, type HealthStatus, type HealthStatusInit } from "./health-status.js";
 export { healthStatusCodec, sensorEventCodec, sensorSampleCodec } from "./sensor-codecs.js";
+export {
+  fromSerialPort,
+  serialOpenFailureReason,
+  type SerialBinding,
+  type SerialBindingPort,
+  type SerialLineSettings,
+  type SerialOpenFailureReason,
+  type SerialOpenOptions,
+  type SerialPortEvent,
+  type SerialPortSource,
+  type SerialPortSourceOptions,
+} from "./serial-port-source.js";
