@@ -14,6 +14,30 @@ export { isSensorEvent, sensorEvent, type SensorEvent, type SensorEventInit } fr
 export { HEALTH_STATES, healthStatus, type HealthState, type HealthStatus, type HealthStatusInit } from "./health-status.js";
 export { healthStatusCodec, sensorEventCodec, sensorSampleCodec } from "./sensor-codecs.js";
 export {
+  isPeripheralEnvelope,
+  peripheralInfoOf,
+  type Peripheral,
+  type PeripheralEnvelope,
+  type PeripheralInfo,
+} from "./peripheral.js";
+export {
+  isSensorReading,
+  sensorReading,
+  SensorReading,
+  type InvalidSourceItem,
+  type InvalidSourceItemReason,
+} from "./sensor-reading.js";
+export {
+  fromPeripheral,
+  PeripheralPayloads,
+  type PeripheralAdapterOptions,
+  type PeripheralData,
+  type PeripheralPayload,
+  type PeripheralPayloadsOptions,
+} from "./peripheral-adapter.js";
+export { duplexPeripheral, type ControlInput, type DuplexSensorPeripheralOptions } from "./duplex-sensor-peripheral.js";
+export { reactiveSensorSource, type ReactiveSensorSource, type ReactiveSensorSourceOptions } from "./reactive-sensor-source.js";
+export {
   fromSerialPort,
   serialOpenFailureReason,
   type SerialBinding,
