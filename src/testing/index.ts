@@ -10,3 +10,14 @@ export {
   type FakePeripheralCalls,
   type FakePeripheralOptions,
 } from "./fake-peripheral.js";
+export {
+  simulatedSerialDevice,
+  socatAvailable,
+  type DeviceReply,
+  type DeviceStep,
+  type ReceivedCommand,
+  type SentRecord,
+  type SimulatedSerialDevice,
+  type SimulatedSerialDeviceOptions,
+  type UnplugRecord,
+} from "./simulated-serial-device.js";
