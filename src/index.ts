@@ -13,3 +13,5 @@ export * from "./policy/index.js";
 export * from "./local/index.js";
 // Sensor IO: sensor types, codecs, framing decoders, health, debug tap, sources, peripherals.
 export * from "./sensor/index.js";
+// Durable: keyspace, write-ahead log, event log, snapshots, checkpoints, the local durable spool (LevelDB).
+export * from "./durable/index.js";

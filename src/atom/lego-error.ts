@@ -18,6 +18,7 @@ export type LegoErrorCode =
   | "SPOOL_CLOSED"
   | "SPOOL_WRITE_FAILED"
   | "SPOOL_OVERFLOW"
+  | "SPOOL_OPEN_FAILED"
   | "ENCODE_FAILED"
   | "DECODE_FAILED"
   | "STORE_CLOSED"
