@@ -49,3 +49,11 @@ export {
   type SerialPortSource,
   type SerialPortSourceOptions,
 } from "./serial-port-source.js";
+export {
+  localSensorSource,
+  LocalSensorSampler,
+  type LocalSensorRead,
+  type LocalSensorSource,
+  type LocalSensorSourceOptions,
+  type ReadErrorMode,
+} from "./local-sensor-source.js";
