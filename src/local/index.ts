@@ -16,3 +16,14 @@ export {
 export { ChangeFilter, changeFilter, type ChangeFilterOptions } from "./change-filter.js";
 export { ThresholdFilter, thresholdFilter, type ThresholdFilterOptions } from "./threshold-filter.js";
 export { rateMatch, type RateMatchMode, type RateMatchOptions } from "./rate-match.js";
+export {
+  DelimitedMessageBuffer,
+  delimited,
+  type DelimitedChunk,
+  type DelimitedInvalidReason,
+  type DelimitedMessage,
+  type DelimitedMessageBufferOptions,
+  type DelimitedMode,
+  type DelimitedOptions,
+  type InvalidMessage,
+} from "./delimited-message-buffer.js";

@@ -1,0 +1,149 @@
+/**
+ * Framing and decoding: `delimited` against @serialport's parsers and a raw
+ * `Buffer.indexOf` scan (the practical limit), and `decodeJsonEvents`
+ * against a bare `JSON.parse` loop. Input: ~64 MiB of 40-byte JSON lines in
+ * 64 KiB chunks.
+ *
+ *   node --expose-gc --import tsx bench/framing.bench.ts
+ */
+import { DelimiterParser } from "@serialport/parser-delimiter";
+import { ReadlineParser } from "@serialport/parser-readline";
+import { from } from "rxjs";
+import { DelimitedMessageBuffer, delimited } from "../src/index.js";
+import { compare, section, type BenchCase } from "./harness.js";
+
+const TOTAL_BYTES = 64 * 1024 * 1024;
+const CHUNK_BYTES = 64 * 1024;
+const LINE_BYTES = 40;
+const MB = 1 / 1_000_000;
+
+/** 40-byte JSON lines (39 bytes + "\n"), cut into fixed-size chunks that split lines anywhere. */
+function makeChunks(): Buffer[] {
+  const lines: string[] = [];
+  let size = 0;
+  for (let i = 0; size < TOTAL_BYTES; i++) {
+    const line = `{"t":${(i * 7) % 100_000},"v":${(i % 997) / 10},"id":"s${i % 13}"}`.padEnd(LINE_BYTES - 1, " ") + "\n";
+    lines.push(line);
+    size += line.length;
+  }
+  const all = Buffer.from(lines.join(""), "utf8");
+  const chunks: Buffer[] = [];
+  for (let offset = 0; offset < all.length; offset += CHUNK_BYTES) {
+    chunks.push(Buffer.from(all.subarray(offset, Math.min(all.length, offset + CHUNK_BYTES))));
+  }
+  return chunks;
+}
+
+const chunks = makeChunks();
+const totalBytes = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+const expectedMessages = Math.floor(totalBytes / LINE_BYTES);
+let sink: unknown;
+
+function check(name: string, count: number): number {
+  if (count !== expectedMessages) throw new Error(`${name}: ${count} messages, expected ${expectedMessages}`);
+  return totalBytes;
+}
+
+function viaOperator(name: string, mode: "bytes" | "text"): BenchCase {
+  return {
+    name,
+    run: () => {
+      let count = 0;
+      from(chunks)
+        .pipe(delimited({ mode }))
+        .subscribe((message) => {
+          sink = message;
+          count++;
+        });
+      return check(name, count);
+    },
+  };
+}
+
+function viaStream(name: string, make: () => NodeJS.ReadWriteStream): BenchCase {
+  return {
+    name,
+    run: () =>
+      new Promise<number>((resolve, reject) => {
+        let count = 0;
+        const parser = make();
+        parser.on("data", (message: unknown) => {
+          sink = message;
+          count++;
+        });
+        parser.on("error", reject);
+        parser.on("end", () => {
+          try {
+            resolve(check(name, count));
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        });
+        for (const chunk of chunks) parser.write(chunk);
+        parser.end();
+      }),
+  };
+}
+
+/** A hand-written framer: indexOf per message, each message a view (zero-copy) or a copy. */
+function rawScan(name: string, copy: boolean): BenchCase {
+  return {
+    name,
+    run: () => {
+      let count = 0;
+      let pending: Buffer = Buffer.alloc(0);
+      for (const chunk of chunks) {
+        let pos = 0;
+        for (let end = chunk.indexOf(10); end !== -1; end = chunk.indexOf(10, pos)) {
+          if (pos === 0 && pending.length > 0) sink = Buffer.concat([pending, chunk.subarray(0, end)]);
+          else sink = copy ? Uint8Array.prototype.slice.call(chunk, pos, end) : chunk.subarray(pos, end);
+          count++;
+          pos = end + 1;
+        }
+        pending = Buffer.from(chunk.subarray(pos));
+      }
+      return check(name, count);
+    },
+  };
+}
+
+function viaClass(name: string): BenchCase {
+  return {
+    name,
+    run: () => {
+      let count = 0;
+      const buffer = new DelimitedMessageBuffer();
+      for (const chunk of chunks) {
+        buffer.feed(chunk, (message) => {
+          sink = message;
+          count++;
+        });
+      }
+      return check(name, count);
+    },
+  };
+}
+
+const bytes = { unit: "MB/s", scale: MB };
+
+section(`delimited, bytes mode (${(totalBytes * MB).toFixed(0)} MB of ${LINE_BYTES}-byte lines, 64 KiB chunks)`);
+const vsDelimiter = await compare(
+  viaOperator("delimited() bytes", "bytes"),
+  viaStream("@serialport/parser-delimiter", () => new DelimiterParser({ delimiter: "\n" })),
+  bytes,
+);
+await compare(viaOperator("delimited() bytes", "bytes"), rawScan("indexOf framer, copies", true), bytes);
+await compare(viaOperator("delimited() bytes", "bytes"), rawScan("indexOf framer, zero-copy", false), bytes);
+await compare(viaClass("DelimitedMessageBuffer.feed bytes"), rawScan("indexOf framer, zero-copy", false), bytes);
+
+section("delimited, text mode");
+const vsReadline = await compare(
+  viaOperator("delimited() text", "text"),
+  viaStream("@serialport/parser-readline", () => new ReadlineParser({ delimiter: "\n" })),
+  bytes,
+);
+
+section("goals");
+console.log(`bytes vs parser-delimiter ${vsDelimiter.toFixed(2)}x (goal >= 1.5x)`);
+console.log(`text vs parser-readline   ${vsReadline.toFixed(2)}x (goal >= 1.5x)`);
+if (sink === undefined) throw new Error("no message reached the consumer");
