@@ -366,6 +366,11 @@ export class LocalDurableSpool<T> {
     return this.closed;
   }
 
+  /** Resolves once every item accepted so far has been written (or its write failed). */
+  flush(): Promise<void> {
+    return this.queue.whenIdle();
+  }
+
   /**
    * Appends each item durably, then passes it on, in order
    * (`MonoTypeOperatorFunction<T>`). An item the codec refuses is dropped
@@ -598,7 +603,7 @@ export class LocalDurableSpool<T> {
   }
 
   private readError(error: unknown): LegoError {
-    if (isLegoError(error, "STORE_CLOSED")) return this.closedError("was closed during a replay", error);
+    if (isLegoError(error, "STORE_CLOSED")) return this.closedError("lost its database during a replay (closed underneath)", error);
     return asLegoError(error, "READ_FAILED", this.group, `spool "${this.name}": replay failed`);
   }
 
