@@ -15,3 +15,5 @@ export * from "./local/index.js";
 export * from "./sensor/index.js";
 // Durable: keyspace, write-ahead log, event log, snapshots, checkpoints, the local durable spool (LevelDB).
 export * from "./durable/index.js";
+// Catalog: the lego catalog as typed data, graph queries and renderers.
+export * from "./catalog/index.js";

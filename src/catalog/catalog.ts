@@ -1,0 +1,78 @@
+import { APPLICATION } from "./data/application.js";
+import { ATOMS } from "./data/atoms.js";
+import { CAPABILITIES } from "./data/capabilities.js";
+import { CIRCUIT_BREAKER } from "./data/circuit-breaker.js";
+import { DISTRIBUTED } from "./data/distributed.js";
+import { DURABLE } from "./data/durable.js";
+import { HANDOFF } from "./data/handoff.js";
+import { LOCAL_FLOW } from "./data/local-flow.js";
+import { LOCAL_PROCESSING } from "./data/local-processing.js";
+import { LOCAL_RUNTIME } from "./data/local-runtime.js";
+import { OBSERVABILITY } from "./data/observability.js";
+import { POLICIES } from "./data/policies.js";
+import { PROPERTIES } from "./data/properties.js";
+import { SENSOR } from "./data/sensor.js";
+import { IMPLEMENTED_BY } from "./implemented.js";
+import type { Lego, LegoEntry } from "./types.js";
+
+/**
+ * Every entry of every data file, as written. Kept separate from the index
+ * so that the validation tests can see a duplicate name the index would
+ * hide.
+ * @internal
+ */
+export const CATALOG_ENTRIES: readonly LegoEntry[] = [
+  ...ATOMS,
+  ...OBSERVABILITY,
+  ...POLICIES,
+  ...PROPERTIES,
+  ...CAPABILITIES,
+  ...LOCAL_RUNTIME,
+  ...LOCAL_FLOW,
+  ...LOCAL_PROCESSING,
+  ...CIRCUIT_BREAKER,
+  ...HANDOFF,
+  ...DURABLE,
+  ...DISTRIBUTED,
+  ...APPLICATION,
+  ...SENSOR,
+];
+
+function toLego(entry: LegoEntry): Lego {
+  const { parts = [], origin = "seed", ...fields } = entry;
+  const implementedBy = IMPLEMENTED_BY[entry.name];
+  const lego: Lego = {
+    ...fields,
+    parts,
+    origin,
+    ...(implementedBy === undefined ? {} : { implementedBy }),
+  };
+  return deepFreeze(lego);
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const field of Object.values(value)) {
+    if (typeof field === "object" && field !== null && !Object.isFrozen(field)) deepFreeze(field as object);
+  }
+  return Object.freeze(value);
+}
+
+function buildIndex(entries: readonly LegoEntry[]): ReadonlyMap<string, Lego> {
+  const index = new Map<string, Lego>();
+  for (const entry of entries) if (!index.has(entry.name)) index.set(entry.name, toLego(entry));
+  return index;
+}
+
+/**
+ * The catalog by name, in code-unit order of names (the first entry wins a
+ * duplicate name, which the validation tests forbid).
+ * @internal
+ */
+export const CATALOG: ReadonlyMap<string, Lego> = buildIndex(
+  [...CATALOG_ENTRIES].sort((a, b) => compareNames(a.name, b.name)),
+);
+
+/** Plain code-unit order, the catalog's one ordering of names. */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
