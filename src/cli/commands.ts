@@ -1,0 +1,9 @@
+import { catalogCommand } from "./catalog-command.js";
+import type { CliCommand } from "./command.js";
+
+/**
+ * Every `manyfold` command, in the order `manyfold --help` lists them. A new
+ * command is a module under src/cli/ exporting a {@link CliCommand}, added
+ * here with one line.
+ */
+export const COMMANDS: readonly CliCommand[] = [catalogCommand];
