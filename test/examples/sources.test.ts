@@ -3,8 +3,10 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "manyfold-rx";
+import { socatAvailable } from "manyfold-rx/testing";
 import { main as heartPeripheral } from "../../examples/heart-peripheral.js";
 import { main as polledSensor } from "../../examples/polled-sensor.js";
+import { main as serialUartSensor } from "../../examples/serial-uart-sensor.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -86,5 +88,40 @@ describe("examples/heart-peripheral", () => {
 
   it("runs as a program", async () => {
     expect(await runExample("heart-peripheral")).toEqual(heartOutput);
+  });
+});
+
+const serialOutput = [
+  "#1 21.5 °C",
+  "#2 21.6 °C",
+  "dropped a line (invalid-utf8, 6 bytes)",
+  'dropped a reading: "sensor reboot"',
+  "#3 21.8 °C",
+  "#4 21.9 °C",
+  "#5 22.0 °C",
+  "device received: START",
+];
+
+const transports: ("mock" | "socat")[] = socatAvailable() ? ["mock", "socat"] : ["mock"];
+
+describe.each(transports)("examples/serial-uart-sensor over %s", (transport) => {
+  it("reads the five readings, drops the bad lines, reassembles the split one, and sends START", async () => {
+    const lines: string[] = [];
+    const { samples, received } = await serialUartSensor({ transport, every: 5, log: (line) => lines.push(line) });
+    expect(lines).toEqual(serialOutput);
+    expect(samples.map((s) => [s.sequenceNumber, s.value])).toEqual([
+      [1, 21.5],
+      [2, 21.6],
+      [3, 21.8],
+      [4, 21.9],
+      [5, 22],
+    ]);
+    expect(received).toEqual(["START"]);
+  });
+});
+
+describe("examples/serial-uart-sensor as a program", () => {
+  it("runs (over socat when installed)", async () => {
+    expect(await runExample("serial-uart-sensor")).toEqual(serialOutput);
   });
 });
