@@ -56,8 +56,10 @@ export class BoundedRingBuffer<T> implements Iterable<T> {
   /** Adds `item`; returns false when it was not stored (`drop_newest`, `reject`). */
   push(item: T): boolean {
     if (this.overflow === "latest") {
-      this.dropped += this.count;
-      this.clear();
+      if (this.count > 0) {
+        this.dropped += this.count;
+        this.release();
+      }
     } else if (this.count === this.capacity) {
       if (this.overflow === "drop_newest") {
         this.dropped++;
@@ -94,13 +96,18 @@ export class BoundedRingBuffer<T> implements Iterable<T> {
 
   /** Empties the buffer without counting drops. */
   clear(): void {
-    this.slots.fill(undefined);
-    this.head = 0;
-    this.count = 0;
+    this.release();
   }
 
   *[Symbol.iterator](): Iterator<T> {
     for (let i = 0; i < this.count; i++) yield this.slots[(this.head + i) % this.capacity] as T;
+  }
+
+  /** Forgets the stored items (only their slots: `latest` calls this on every push). */
+  private release(): void {
+    for (let i = 0; i < this.count; i++) this.slots[(this.head + i) % this.capacity] = undefined;
+    this.head = 0;
+    this.count = 0;
   }
 
   private shift(): T {

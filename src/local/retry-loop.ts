@@ -1,5 +1,13 @@
-import { isObservable, Observable, type Subscriber, type Subscription } from "rxjs";
-import { legoMeter, withLego, type LegoDescriptor, type LegoMeter, type LegoObservable } from "../atom/lego-descriptor.js";
+import {
+  isObservable,
+  Observable,
+  type Observer,
+  type SchedulerAction,
+  type Subscriber,
+  type Subscription,
+  type Unsubscribable,
+} from "rxjs";
+import { legoMeter, type LegoDescriptor, type LegoMeter, type LegoObservable } from "../atom/lego-descriptor.js";
 import { LegoError } from "../atom/lego-error.js";
 import { optional, requireFunction, requirePositive } from "../atom/validate.js";
 import { delayForAttempt } from "../policy/backoff-policy.js";
@@ -78,122 +86,179 @@ interface LoopSettings extends ValidatedRetryOptions {
 }
 
 /** The state of one attempt; `settled` makes late callbacks of an abandoned attempt harmless. */
-interface Attempt {
-  readonly number: number;
-  settled: boolean;
+class Attempt<T> implements AttemptInfo {
+  settled = false;
   controller: AbortController | undefined;
   inner: Subscription | undefined;
   timer: Subscription | undefined;
+
+  constructor(
+    readonly run: LoopRun<T>,
+    readonly attempt: number,
+  ) {}
+
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    return this.controller.signal;
+  }
 }
 
-/** Runs the loop for one subscriber. */
-function runLoop<T>(
-  operation: RetryOperation<T>,
-  settings: LoopSettings,
-  signal: AbortSignal | undefined,
-  subscriber: Subscriber<T>,
-): void {
-  const { retry, backoff, scheduler, onRetry, timeout, meter, group } = settings;
-  let attempts = 0;
-  let current: Attempt | undefined;
-  let wait: Subscription | undefined;
-  let looping = false;
-  let again = false;
+// Scheduled work is module-level and gets its target as state, so a run
+// allocates no closures for its timers.
+function resumeAfterWait<T>(this: SchedulerAction<LoopRun<T>>, run?: LoopRun<T>): void {
+  run?.resume();
+}
 
-  const abandon = (reason: LegoError): void => {
-    wait?.unsubscribe();
-    const attempt = current;
+function expireAttempt<T>(this: SchedulerAction<Attempt<T>>, attempt?: Attempt<T>): void {
+  attempt?.run.timedOut(attempt);
+}
+
+/**
+ * The loop for one subscriber. A class rather than closures: a successful
+ * run then costs a few allocations, which matters when a source runs one
+ * loop per read. It is the subscriber's teardown (`unsubscribe`) and the
+ * signal's listener (`handleEvent`).
+ */
+class LoopRun<T> implements Unsubscribable {
+  private attempts = 0;
+  private current: Attempt<T> | undefined;
+  private wait: Subscription | undefined;
+  private looping = false;
+  private again = false;
+
+  constructor(
+    private readonly operation: RetryOperation<T>,
+    private readonly settings: LoopSettings,
+    private readonly signal: AbortSignal | undefined,
+    private readonly subscriber: Subscriber<T>,
+  ) {}
+
+  open(): void {
+    const { signal, subscriber } = this;
+    if (signal?.aborted === true) {
+      this.handleEvent();
+      return;
+    }
+    signal?.addEventListener("abort", this, { once: true });
+    subscriber.add(this);
+    this.start();
+  }
+
+  /** The signal aborted. */
+  handleEvent(): void {
+    const error = new LegoError("ABORTED", "retry loop aborted", { cause: this.signal?.reason, group: this.settings.group });
+    this.abandon(error);
+    this.subscriber.error(error);
+  }
+
+  /** Teardown: the subscriber unsubscribed, or the loop ended. */
+  unsubscribe(): void {
+    this.signal?.removeEventListener("abort", this);
+    // Only an attempt still running needs a reason (an Error, costly to build).
+    if (this.current !== undefined) this.abandon(new LegoError("ABORTED", "retry loop unsubscribed", { group: this.settings.group }));
+    else this.wait?.unsubscribe();
+  }
+
+  resume(): void {
+    this.wait = undefined;
+    this.start();
+  }
+
+  timedOut(attempt: Attempt<T>): void {
+    const { meter, timeout, group } = this.settings;
+    meter.count("timeouts");
+    const error = new LegoError("TIMEOUT", `attempt ${attempt.attempt} timed out after ${timeout ?? 0} ms`, { group });
+    attempt.controller?.abort(error);
+    this.fail(attempt, error);
+  }
+
+  succeed(attempt: Attempt<T>): void {
+    if (attempt.settled) return;
+    this.settle(attempt);
+    this.subscriber.complete();
+  }
+
+  fail(attempt: Attempt<T>, error: unknown): void {
+    if (attempt.settled) return;
+    this.settle(attempt);
+    const { retry, backoff, meter, onRetry, scheduler } = this.settings;
+    let delay: number;
+    try {
+      if (attempt.attempt >= retry.maxAttempts || !retry.retryOn(error)) {
+        this.subscriber.error(error);
+        return;
+      }
+      delay = delayForAttempt(backoff, attempt.attempt + 1);
+      meter.count("retries");
+      onRetry?.({ attempt: attempt.attempt + 1, delay, error });
+    } catch (thrown) {
+      this.subscriber.error(thrown);
+      return;
+    }
+    if (this.subscriber.closed) return;
+    if (delay === 0) this.start();
+    else this.wait = scheduler.schedule(resumeAfterWait, delay, this);
+  }
+
+  next(attempt: Attempt<T>, value: T): void {
+    if (!attempt.settled) this.subscriber.next(value);
+  }
+
+  private abandon(reason: LegoError): void {
+    this.wait?.unsubscribe();
+    const attempt = this.current;
     if (attempt === undefined) return;
-    settle(attempt);
+    this.settle(attempt);
     attempt.controller?.abort(reason);
-  };
+  }
 
-  const settle = (attempt: Attempt): void => {
+  private settle(attempt: Attempt<T>): void {
     attempt.settled = true;
     attempt.timer?.unsubscribe();
     attempt.inner?.unsubscribe();
-    if (current === attempt) current = undefined;
-  };
+    if (this.current === attempt) this.current = undefined;
+  }
 
-  const succeed = (attempt: Attempt): void => {
-    if (attempt.settled) return;
-    settle(attempt);
-    subscriber.complete();
-  };
-
-  const fail = (attempt: Attempt, error: unknown): void => {
-    if (attempt.settled) return;
-    settle(attempt);
-    let delay: number;
-    try {
-      if (attempt.number >= retry.maxAttempts || !retry.retryOn(error)) {
-        subscriber.error(error);
-        return;
-      }
-      delay = delayForAttempt(backoff, attempt.number + 1);
-      meter.count("retries");
-      onRetry?.({ attempt: attempt.number + 1, delay, error });
-    } catch (thrown) {
-      subscriber.error(thrown);
+  // A trampoline: a synchronous failure with no wait starts the next attempt
+  // from this loop rather than from deeper in the stack.
+  private start(): void {
+    if (this.looping) {
+      this.again = true;
       return;
     }
-    if (subscriber.closed) return;
-    if (delay === 0) start();
-    else
-      wait = scheduler.schedule(() => {
-        wait = undefined;
-        start();
-      }, delay);
-  };
+    this.looping = true;
+    do {
+      this.again = false;
+      this.runAttempt();
+    } while (this.restartRequested() && !this.subscriber.closed);
+    this.looping = false;
+  }
 
-  const timedOut = (attempt: Attempt): void => {
-    meter.count("timeouts");
-    const error = new LegoError("TIMEOUT", `attempt ${attempt.number} timed out after ${timeout ?? 0} ms`, { group });
-    attempt.controller?.abort(error);
-    fail(attempt, error);
-  };
+  // Read through a method: the compiler cannot see runAttempt() setting it.
+  private restartRequested(): boolean {
+    return this.again;
+  }
 
-  const runAttempt = (): void => {
-    attempts++;
+  private runAttempt(): void {
+    const { meter, scheduler, timeout } = this.settings;
     meter.count("attempts");
-    const attempt: Attempt = { number: attempts, settled: false, controller: undefined, inner: undefined, timer: undefined };
-    current = attempt;
-    const info: AttemptInfo = {
-      attempt: attempt.number,
-      get signal() {
-        attempt.controller ??= new AbortController();
-        return attempt.controller.signal;
-      },
-    };
+    const attempt = new Attempt(this, ++this.attempts);
+    this.current = attempt;
     let result: T | PromiseLike<T> | Observable<T>;
     try {
-      result = operation(info);
+      result = this.operation(attempt);
     } catch (error) {
-      fail(attempt, error);
+      this.fail(attempt, error);
       return;
     }
     if (!isObservable(result) && !isPromiseLike(result)) {
-      subscriber.next(result);
-      succeed(attempt);
+      this.subscriber.next(result);
+      this.succeed(attempt);
       return;
     }
-    if (timeout !== undefined) {
-      attempt.timer = scheduler.schedule(() => {
-        timedOut(attempt);
-      }, timeout);
-    }
+    if (timeout !== undefined) attempt.timer = scheduler.schedule(expireAttempt, timeout, attempt);
     if (isObservable(result)) {
-      const inner = subscribeWithin(subscriber, result, {
-        next: (value) => {
-          if (!attempt.settled) subscriber.next(value);
-        },
-        error: (error: unknown) => {
-          fail(attempt, error);
-        },
-        complete: () => {
-          succeed(attempt);
-        },
-      });
+      const inner = subscribeWithin(this.subscriber, result, new AttemptObserver(attempt));
       if (attempt.settled) inner.unsubscribe();
       else attempt.inner = inner;
       return;
@@ -201,49 +266,44 @@ function runLoop<T>(
     result.then(
       (value) => {
         if (attempt.settled) return;
-        subscriber.next(value);
-        succeed(attempt);
+        this.subscriber.next(value);
+        this.succeed(attempt);
       },
       (error: unknown) => {
-        fail(attempt, error);
+        this.fail(attempt, error);
       },
     );
-  };
-
-  // Read through a function: the compiler cannot see runAttempt() setting it.
-  const restartRequested = (): boolean => again;
-
-  // A trampoline: a synchronous failure with no wait starts the next attempt
-  // from this loop rather than from deeper in the stack.
-  const start = (): void => {
-    if (looping) {
-      again = true;
-      return;
-    }
-    looping = true;
-    do {
-      again = false;
-      runAttempt();
-    } while (restartRequested() && !subscriber.closed);
-    looping = false;
-  };
-
-  const onAbort = (): void => {
-    const error = new LegoError("ABORTED", "retry loop aborted", { cause: signal?.reason, group });
-    abandon(error);
-    subscriber.error(error);
-  };
-
-  if (signal?.aborted === true) {
-    onAbort();
-    return;
   }
-  signal?.addEventListener("abort", onAbort, { once: true });
-  subscriber.add(() => {
-    signal?.removeEventListener("abort", onAbort);
-    abandon(new LegoError("ABORTED", "retry loop unsubscribed", { group }));
-  });
-  start();
+}
+
+/** Forwards an Observable attempt's notifications to its loop. */
+class AttemptObserver<T> implements Observer<T> {
+  constructor(private readonly attempt: Attempt<T>) {}
+  next(value: T): void {
+    this.attempt.run.next(this.attempt, value);
+  }
+  error(error: unknown): void {
+    this.attempt.run.fail(this.attempt, error);
+  }
+  complete(): void {
+    this.attempt.run.succeed(this.attempt);
+  }
+}
+
+/**
+ * The Observable a run returns. Its `lego` is a prototype getter, not a
+ * property defined per instance: a source makes one of these per read.
+ */
+class RetryLoopObservable<T> extends Observable<T> {
+  constructor(operation: RetryOperation<T>, private readonly settings: LoopSettings, signal: AbortSignal | undefined) {
+    super((subscriber) => {
+      new LoopRun(operation, settings, signal, subscriber).open();
+    });
+  }
+
+  get lego(): LegoDescriptor {
+    return this.settings.meter.descriptor;
+  }
 }
 
 /**
@@ -268,10 +328,7 @@ export function retryRunner(options: RetryLoopOptions): RetryRunner {
     run<T>(operation: RetryOperation<T>, signal?: AbortSignal): LegoObservable<T> {
       requireFunction("operation", operation);
       const effective = signal === undefined ? defaultSignal : optionalSignal(signal);
-      const loop = new Observable<T>((subscriber) => {
-        runLoop(operation, settings, effective, subscriber);
-      });
-      return withLego(loop, settings.meter.descriptor);
+      return new RetryLoopObservable(operation, settings, effective);
     },
   };
   return Object.freeze(runner);

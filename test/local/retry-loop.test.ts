@@ -507,6 +507,11 @@ describe("retryLoop", () => {
 
   it("carries a RetryLoop lego descriptor", () => {
     const options = { retry: retry3, backoff: BackoffPolicy.none() };
+    const loop = retryLoop(() => 1, options);
+    expect(() => {
+      (loop as unknown as { lego: unknown }).lego = null;
+    }).toThrow(TypeError);
+    expect(loop.lego.kind).toBe("RetryLoop");
     expect(retryLoop(() => 1, options).lego).toEqual({ kind: "RetryLoop" });
     expect(retryLoop(() => 1, { ...options, group: "ambient", name: "read" }).lego).toEqual({
       kind: "RetryLoop",
