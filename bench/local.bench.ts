@@ -113,7 +113,12 @@ await compare(
 );
 await compare(
   through("changeFilter(key)", records, () => changeFilter((r: { v: number }) => r.v)),
-  through("distinctUntilChanged(undefined, key)", records, () => distinctUntilChanged<{ v: number }, number>(undefined, (r) => r.v)),
+  through("distinctUntilChanged(===, key)", records, () =>
+    distinctUntilChanged<{ v: number }, number>(
+      (a, b) => a === b,
+      (r) => r.v,
+    ),
+  ),
   opts,
 );
 await compare(
