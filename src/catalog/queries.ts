@@ -117,7 +117,7 @@ export function isImplemented(lego: Lego): boolean {
  */
 export function suggestLegoNames(name: string, limit = 3): string[] {
   const wanted = name.toLowerCase();
-  const maxDistance = Math.max(1, Math.floor(wanted.length / 4) + 1);
+  const maxDistance = Math.max(1, Math.floor(wanted.length / 3));
   const ranked: { name: string; rank: number }[] = [];
   for (const candidate of CATALOG.keys()) {
     const lower = candidate.toLowerCase();
@@ -127,10 +127,24 @@ export function suggestLegoNames(name: string, limit = 3): string[] {
     }
     const distance = editDistance(wanted, lower);
     if (distance <= maxDistance) ranked.push({ name: candidate, rank: distance });
-    else if (wanted.length >= 3 && lower.includes(wanted)) ranked.push({ name: candidate, rank: maxDistance + 1 + lower.length - wanted.length });
+    else if (wanted.length >= 3 && lower.includes(wanted)) {
+      // Prefer a match that starts a PascalCase word ("Ring" → RingBuffer before OrderingPolicy).
+      const wordPenalty = startsAWord(candidate, wanted) ? 0 : 1000;
+      ranked.push({ name: candidate, rank: maxDistance + 1 + wordPenalty + lower.length - wanted.length });
+    }
   }
   ranked.sort((a, b) => a.rank - b.rank || compareNames(a.name, b.name));
   return ranked.slice(0, limit).map((entry) => entry.name);
+}
+
+/** True when `part` occurs in `name` (case-insensitively) starting at a capital letter. */
+function startsAWord(name: string, part: string): boolean {
+  const lower = name.toLowerCase();
+  for (let at = lower.indexOf(part); at !== -1; at = lower.indexOf(part, at + 1)) {
+    const first = name.charAt(at);
+    if (first !== first.toLowerCase()) return true;
+  }
+  return false;
 }
 
 function unknownLegoMessage(name: string): string {

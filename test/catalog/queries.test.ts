@@ -100,12 +100,14 @@ describe("suggestLegoNames", () => {
 
   it("falls back to names that contain the query", () => {
     expect(suggestLegoNames("Spool")).toEqual(["LocalDurableSpool"]);
+    expect(suggestLegoNames("Ring")).toEqual(["RingBuffer", "BoundedRingBuffer", "ConsistentHashRing"]);
     expect(suggestLegoNames("Peripheral", 5)).toEqual(["Peripheral", "PeripheralAdapter", "DuplexSensorPeripheral"]);
   });
 
   it("returns at most limit names, and nothing for an unrelated query", () => {
     expect(suggestLegoNames("Queue", 2)).toHaveLength(2);
     expect(suggestLegoNames("qwertyuiop")).toEqual([]);
+    expect(suggestLegoNames("Nope")).toEqual([]);
   });
 
   it("always suggests an existing name first for any mangled case of it", () => {
