@@ -29,7 +29,7 @@ export const LOCAL_PROCESSING: readonly LegoEntry[] = [
     layer: "local",
     families: ["Local Runtime"],
     contract:
-      "Passes the first value and then only values whose key (the value itself by default) differs from the key of the last value passed; ChangeFilter.accepts(v) on the pure class, changeFilter(key?) or changeFilter({ key, group }) as an operator.",
+      "Passes the first value and then only values whose key (the value itself by default) differs (!==, so a NaN key always differs) from the key of the last value passed; ChangeFilter.accepts(v) on the pure class, changeFilter(key?) or changeFilter({ key, group }) as an operator.",
     requires: ["Deterministic"],
     provides: [],
     inputs: ["values", "an optional key function"],

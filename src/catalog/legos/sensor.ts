@@ -161,12 +161,12 @@ export const SENSOR: readonly LegoEntry[] = [
     requires: ["Clock", "RetryLoop", "SequenceCounter", "SensorSample", "RouteRef"],
     provides: ["Observable"],
     inputs: ["a read function", "a period (every, > 0 ms) or a trigger Observable, exactly one of them"],
-    outputs: ["SensorSample<T> per successful read", "read errors via onError when skipping"],
+    outputs: ["SensorSample<T> per successful read", "skipped read errors on errors$ and onError", "reads, retries, skipped, ignored, invalid and emitted counters"],
     state: "Its SequenceCounter, the in-flight read, and the polling schedule.",
     failureSemantics:
       "Failed reads are retried by the retry and backoff policies; when retries run out, onReadError 'error' (default) errors the stream and 'skip' reports through onError(error) and keeps polling. A failed read never consumes a sequence number.",
     compositionRules:
-      "Followed by filters, SensorHealthWatchdog and LocalDurableSpool; its errors (with skip) feed sensorHealth's errors input; group propagates to its counter and clock.",
+      "Followed by filters, SensorHealthWatchdog and LocalDurableSpool; its errors$ (skipped reads) feeds sensorHealth({ errors }); group propagates to its counter and clock.",
     operationalKnobs: ["every ms or trigger", "retry", "backoff", "onReadError error | skip", "quality, status", "sequence", "scheduler", "group"],
     parts: ["Clock", "RetryLoop", "SequenceCounter", "SensorSample", "RouteRef"],
   },
