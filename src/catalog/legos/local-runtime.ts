@@ -11,7 +11,7 @@ export const LOCAL_RUNTIME: readonly LegoEntry[] = [
     layer: "local",
     families: ["Local Runtime"],
     contract:
-      "A named, versioned wire form of a value: here Codec<T> { id, version, encode(v): Uint8Array, decode(b) } with strict decoding that names the wrong field. Value codecs (json, number, string, bytes) and the sensor codecs write compact JSON with sorted snake_case keys and bytes as base64; a sample codec's id is SensorSample[<value codec id>].",
+      "A named, versioned wire form of a value: here Codec<T> { id, version, encode(v): Uint8Array, decode(b) } with strict decoding that names the wrong field. jsonCodec writes compact JSON with sorted keys (refusing NaN, Infinity and anything JSON would silently change), numberCodec and stringCodec write text, bytesCodec copies bytes; the sensor codecs write compact JSON with sorted snake_case keys and bytes as base64, and a sample codec's id is SensorSample[<value codec id>].",
     requires: ["Encode", "Decode", "Bytes", "Version"],
     provides: ["Encode", "Decode", "Deterministic"],
     inputs: ["typed values to encode", "bytes to decode"],
