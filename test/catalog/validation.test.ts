@@ -1,3 +1,6 @@
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { FAMILIES, LAYERS, ROLES, allLegos, getLego, type Lego } from "../../src/index.js";
 import { CATALOG_ENTRIES } from "../../src/catalog/catalog.js";
@@ -147,6 +150,14 @@ describe("catalog integrity", () => {
     expect(withoutEntry).toEqual([]);
   });
 
+  it("gives a group only to parts introduced by a composite, naming that composite", () => {
+    for (const lego of legos.filter((l) => l.group !== undefined)) {
+      expect(getLego(lego.group ?? "").parts, lego.name).toContain(lego.name);
+    }
+    expect(getLego("Capacitor").group).toBe("RateMatchedSensor");
+    expect(getLego("HandleInput").group).toBe("DuplexSensorPeripheral");
+  });
+
   it("returns deeply frozen legos", () => {
     const lego = getLego("Lease");
     expect(Object.isFrozen(lego)).toBe(true);
@@ -156,5 +167,25 @@ describe("catalog integrity", () => {
       (lego.requires as string[]).push("Bytes");
     }).toThrow(TypeError);
     expect(getLego("Lease").requires).not.toContain("Bytes");
+  });
+});
+
+describe("catalog and source agree", () => {
+  const src = fileURLToPath(new URL("../../src", import.meta.url));
+  const sources = readdirSync(src, { recursive: true, encoding: "utf8" })
+    .filter((file) => file.endsWith(".ts") && !file.startsWith("catalog"))
+    .map((file) => ({ file, text: readFileSync(join(src, file), "utf8") }));
+  const tagged = sources.flatMap(({ file, text }) => [...text.matchAll(/@lego (\w+)/g)].map((m) => ({ file, name: m[1] ?? "" })));
+  const kinds = sources.flatMap(({ file, text }) => [...text.matchAll(/legoMeter\(\s*"(\w+)"/g)].map((m) => ({ file, name: m[1] ?? "" })));
+
+  it("names only catalog legos in @lego tags and lego descriptor kinds", () => {
+    expect(tagged.length).toBeGreaterThan(10);
+    const unknown = [...tagged, ...kinds].filter(({ name }) => !byName.has(name)).map(({ file, name }) => `${file}: ${name}`);
+    expect(unknown).toEqual([]);
+  });
+
+  it("marks every lego that a source file implements (@lego tag) as implemented", () => {
+    const unmarked = tagged.filter(({ name }) => byName.get(name)?.implementedBy === undefined).map(({ file, name }) => `${file}: ${name}`);
+    expect(unmarked).toEqual([]);
   });
 });
