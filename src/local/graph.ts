@@ -5,6 +5,8 @@ import { optionalGroup } from "../atom/validate.js";
 /** One stage of a described pipeline: a lego, or a plain RxJS operator. */
 export interface PipelineStage {
   readonly index: number;
+  /** Index of the stage this one reads from (`undefined` for the source). */
+  readonly after: number | undefined;
   readonly kind: string;
   readonly name?: string;
   readonly group?: string;
@@ -18,12 +20,29 @@ export interface PipelineGraphOptions {
   name?: string;
   /** Group label of the pipeline as a whole. */
   group?: string;
+  /**
+   * Side branches: `parts` read from main stage `from` (0-based), e.g. a
+   * health watchdog tapping the decoded stream.
+   * @default []
+   */
+  branches?: readonly PipelineBranch[];
 }
 
-function stageOf(part: unknown, index: number): PipelineStage {
+/** A chain of parts that reads from one stage of the main line. */
+export interface PipelineBranch {
+  readonly from: number;
+  readonly parts: readonly unknown[];
+}
+
+function stageOf(part: unknown, index: number, after: number | undefined): PipelineStage {
   const lego: LegoDescriptor | undefined = legoOf(part);
-  if (lego === undefined) return { index, kind: "operator", counters: {} };
-  const stage: { -readonly [K in keyof PipelineStage]: PipelineStage[K] } = { index, kind: lego.kind, counters: lego.counters };
+  if (lego === undefined) return { index, after, kind: "operator", counters: {} };
+  const stage: { -readonly [K in keyof PipelineStage]: PipelineStage[K] } = {
+    index,
+    after,
+    kind: lego.kind,
+    counters: lego.counters,
+  };
   if (lego.name !== undefined) stage.name = lego.name;
   if (lego.group !== undefined) stage.group = lego.group;
   return stage;
@@ -58,16 +77,30 @@ export class PipelineGraph {
   readonly name: string;
   readonly group: string | undefined;
   private readonly parts: readonly unknown[];
+  private readonly branches: readonly PipelineBranch[];
 
   constructor(parts: readonly unknown[], options: PipelineGraphOptions = {}) {
     this.name = options.name ?? "pipeline";
     this.group = optionalGroup(options.group);
     this.parts = [...parts];
+    this.branches = (options.branches ?? []).map((branch, i) => {
+      if (!Number.isInteger(branch.from) || branch.from < 0 || branch.from >= parts.length) {
+        throw new RangeError(`branches[${i}].from must be the index of a main stage (0–${parts.length - 1})`);
+      }
+      return { from: branch.from, parts: [...branch.parts] };
+    });
   }
 
-  /** The stages with their counters as they are now. */
+  /** The stages with their counters as they are now: the main line, then each branch. */
   stages(): PipelineStage[] {
-    return this.parts.map(stageOf);
+    const stages = this.parts.map((part, i) => stageOf(part, i, i === 0 ? undefined : i - 1));
+    for (const branch of this.branches) {
+      branch.parts.forEach((part, i) => {
+        const index = stages.length;
+        stages.push(stageOf(part, index, i === 0 ? branch.from : index - 1));
+      });
+    }
+    return stages;
   }
 
   /** One line per stage: kind, name/group, counters. */
@@ -76,10 +109,11 @@ export class PipelineGraph {
     const kindWidth = Math.max(...stages.map((s) => s.kind.length), 4);
     const labelWidth = Math.max(...stages.map((s) => (s.name ?? s.group ?? "-").length), 1);
     const title = this.group === undefined ? this.name : `${this.name} (group ${this.group})`;
-    const lines = stages.map(
-      (s) =>
-        `  ${String(s.index + 1).padStart(2)}. ${s.kind.padEnd(kindWidth)}  ${(s.name ?? s.group ?? "-").padEnd(labelWidth)}  ${formatCounters(s.counters)}`.trimEnd(),
-    );
+    const lines = stages.map((s) => {
+      const branch = s.after !== undefined && s.after !== s.index - 1 ? `  (reads ${s.after + 1})` : "";
+      const label = (s.name ?? s.group ?? "-").padEnd(labelWidth);
+      return `  ${String(s.index + 1).padStart(2)}. ${s.kind.padEnd(kindWidth)}  ${label}  ${formatCounters(s.counters)}${branch}`.trimEnd();
+    });
     return [title, ...lines].join("\n");
   }
 
@@ -88,7 +122,7 @@ export class PipelineGraph {
     const stages = this.stages();
     const lines = ["graph LR"];
     for (const stage of stages) lines.push(`  s${stage.index}["${mermaidLabel(stage)}"]`);
-    for (let i = 1; i < stages.length; i++) lines.push(`  s${i - 1} --> s${i}`);
+    for (const stage of stages) if (stage.after !== undefined) lines.push(`  s${stage.after} --> s${stage.index}`);
     return lines.join("\n");
   }
 }

@@ -35,6 +35,31 @@ describe("pipeline / PipelineGraph", () => {
     expect(graph.toText()).toBe(["demo (group g)", "   1. Watchdog  g  seen=0", "   2. operator  -"].join("\n"));
   });
 
+  it("draws side branches from the stage they read", () => {
+    const graph = new PipelineGraph([countingLego("A", {}), countingLego("B", {}), countingLego("C", {})], {
+      branches: [{ from: 1, parts: [countingLego("H", {}), countingLego("I", {})] }],
+    });
+    expect(graph.stages().map((s) => [s.kind, s.after])).toEqual([
+      ["A", undefined],
+      ["B", 0],
+      ["C", 1],
+      ["H", 1],
+      ["I", 3],
+    ]);
+    expect(graph.toText()).toContain("4. H     -  seen=0  (reads 2)");
+    expect(graph.toMermaid().split("\n").filter((l) => l.includes("-->"))).toEqual([
+      "  s0 --> s1",
+      "  s1 --> s2",
+      "  s1 --> s3",
+      "  s3 --> s4",
+    ]);
+  });
+
+  it("rejects a branch from a stage that does not exist", () => {
+    expect(() => new PipelineGraph([1], { branches: [{ from: 1, parts: [] }] })).toThrow(RangeError);
+    expect(() => new PipelineGraph([1], { branches: [{ from: 1, parts: [] }] })).toThrow(/branches\[0\]\.from/);
+  });
+
   it("renders a Mermaid flowchart with chained nodes and escaped quotes", () => {
     const graph = new PipelineGraph([countingLego("A", { name: 'say "hi"' }), countingLego("B", { group: "g" })]);
     expect(graph.toMermaid()).toBe(
