@@ -9,7 +9,7 @@
 import { DelimiterParser } from "@serialport/parser-delimiter";
 import { ReadlineParser } from "@serialport/parser-readline";
 import { from } from "rxjs";
-import { DelimitedMessageBuffer, delimited } from "../src/index.js";
+import { DelimitedMessageBuffer, decodeJsonEvents, delimited } from "../src/index.js";
 import { compare, section, type BenchCase } from "./harness.js";
 
 const TOTAL_BYTES = 64 * 1024 * 1024;
@@ -143,7 +143,49 @@ const vsReadline = await compare(
   bytes,
 );
 
+section("decodeJsonEvents (same messages: 40-byte JSON objects)");
+const byteMessages = new DelimitedMessageBuffer().append(Buffer.concat(chunks));
+const textMessages = byteMessages.map((message) => Buffer.from(message.buffer, message.byteOffset, message.byteLength).toString("utf8"));
+const messageBytes = byteMessages.length * LINE_BYTES;
+const perMessage = { unit: "messages/s" };
+
+function decodeVia(name: string, messages: readonly (Uint8Array | string)[]): BenchCase {
+  return {
+    name,
+    run: () => {
+      let count = 0;
+      from(messages)
+        .pipe(decodeJsonEvents())
+        .subscribe((event) => {
+          sink = event;
+          count++;
+        });
+      if (count !== messages.length) throw new Error(`${name}: ${count} events`);
+      return count;
+    },
+  };
+}
+
+function bareParse(name: string, messages: readonly (Uint8Array | string)[]): BenchCase {
+  return {
+    name,
+    run: () => {
+      for (const message of messages) {
+        sink = JSON.parse(
+          typeof message === "string" ? message : Buffer.from(message.buffer, message.byteOffset, message.byteLength).toString("utf8"),
+        ) as unknown;
+      }
+      return messages.length;
+    },
+  };
+}
+
+const vsParseBytes = await compare(decodeVia("decodeJsonEvents() bytes", byteMessages), bareParse("JSON.parse loop (bytes)", byteMessages), perMessage);
+const vsParseText = await compare(decodeVia("decodeJsonEvents() text", textMessages), bareParse("JSON.parse loop (strings)", textMessages), perMessage);
+console.log(`(${byteMessages.length} messages, ${(messageBytes * MB).toFixed(0)} MB)`);
+
 section("goals");
 console.log(`bytes vs parser-delimiter ${vsDelimiter.toFixed(2)}x (goal >= 1.5x)`);
 console.log(`text vs parser-readline   ${vsReadline.toFixed(2)}x (goal >= 1.5x)`);
+console.log(`decodeJsonEvents vs JSON.parse: bytes ${vsParseBytes.toFixed(2)}x, text ${vsParseText.toFixed(2)}x (goal >= 0.67x, i.e. within 1.5x)`);
 if (sink === undefined) throw new Error("no message reached the consumer");

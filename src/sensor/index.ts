@@ -57,3 +57,12 @@ export {
   type LocalSensorSourceOptions,
   type ReadErrorMode,
 } from "./local-sensor-source.js";
+export {
+  JsonEventDecoder,
+  decodeJsonEvents,
+  type DecodeJsonEventsOptions,
+  type InvalidJsonEvent,
+  type JsonEventDecoderOptions,
+  type JsonEventInvalidReason,
+  type JsonEventMessage,
+} from "./json-event-decoder.js";

@@ -51,6 +51,10 @@ export function makeSensorEvent<D>(
   sequenceNumber?: number,
   raw?: Uint8Array,
 ): SensorEvent<D> {
+  // One literal per shape, so events share hidden classes (this is the decoders' hot path).
+  if (sequenceNumber !== undefined && raw !== undefined) {
+    return Object.freeze({ eventType, data, observedAt, identity, sequenceNumber, raw, metadata });
+  }
   const event: Mutable<SensorEvent<D>> = { eventType, data, observedAt, identity, metadata };
   if (sequenceNumber !== undefined) event.sequenceNumber = sequenceNumber;
   if (raw !== undefined) event.raw = raw;
