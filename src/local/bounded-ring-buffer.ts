@@ -1,4 +1,4 @@
-import { optionalGroup, requireOneOf, requirePositiveInteger } from "../atom/validate.js";
+import { optional, optionalGroup, requireOneOf, requirePositiveInteger } from "../atom/validate.js";
 import { OVERFLOW_POLICIES, type OverflowPolicy } from "../policy/overflow-policy.js";
 
 /** Options of {@link BoundedRingBuffer}. */
@@ -40,7 +40,7 @@ export class BoundedRingBuffer<T> implements Iterable<T> {
   constructor(options: BoundedRingBufferOptions) {
     if (typeof options !== "object" || (options as unknown) === null) throw new TypeError("options must be an object");
     this.capacity = requirePositiveInteger("capacity", options.capacity);
-    this.overflow = requireOneOf("overflow", options.overflow ?? "drop_oldest", OVERFLOW_POLICIES);
+    this.overflow = optional("overflow", options.overflow, (n, v) => requireOneOf(n, v, OVERFLOW_POLICIES)) ?? "drop_oldest";
     this.group = optionalGroup(options.group);
     this.slots = new Array<T | undefined>(this.capacity);
   }

@@ -80,8 +80,8 @@ function demandOption(value: unknown, scheduler: SchedulerLike): Observable<unkn
 export function rateMatch<T>(options: RateMatchOptions): MonoLegoOperator<T> {
   requireObject("options", options);
   const group = optionalGroup(options.group);
-  const mode = requireOneOf("mode", options.mode ?? "latest", MODES);
-  const capacity = requirePositiveInteger("capacity", options.capacity ?? 1);
+  const mode = optional("mode", options.mode, (n, v) => requireOneOf(n, v, MODES)) ?? "latest";
+  const capacity = optional("capacity", options.capacity, requirePositiveInteger) ?? 1;
   const scheduler = schedulerOption(options.scheduler, group);
   const demand = demandOption(options.demand, scheduler);
   const name = optional("name", options.name, requireNonEmptyString) ?? derivedName(group, "rate_matched_sensor");

@@ -31,8 +31,8 @@ export class SequenceCounter {
   private value: number;
 
   constructor(options: SequenceCounterOptions = {}) {
-    this.value = requireNonNegativeInteger("start", options.start ?? 0);
-    this.step = requirePositiveInteger("step", options.step ?? 1);
+    this.value = optional("start", options.start, requireNonNegativeInteger) ?? 0;
+    this.step = optional("step", options.step, requirePositiveInteger) ?? 1;
     this.group = optionalGroup(options.group);
   }
 

@@ -34,7 +34,7 @@ export interface ExponentialBackoffOptions extends JitterOptions {
 function make(options: ExponentialBackoffOptions, name = "backoff"): BackoffPolicy {
   const policy: { -readonly [K in keyof BackoffPolicy]: BackoffPolicy[K] } = {
     initialDelay: requireNonNegative(`${name}.initialDelay`, options.initialDelay),
-    multiplier: requireFinite(`${name}.multiplier`, options.multiplier ?? 2),
+    multiplier: optional(`${name}.multiplier`, options.multiplier, requireFinite) ?? 2,
   };
   if (policy.multiplier < 1) throw new RangeError(`${name}.multiplier must be >= 1, got ${policy.multiplier}`);
   const maxDelay = optional(`${name}.maxDelay`, options.maxDelay, requireNonNegative);

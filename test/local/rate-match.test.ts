@@ -258,6 +258,10 @@ describe("rateMatch", () => {
       expect(() => rateMatch({ demand: 1, mode: "fifo", capacity })).toThrow(RangeError);
       expect(() => rateMatch({ demand: 1, mode: "fifo", capacity })).toThrow(/^capacity must be a positive integer/);
     });
+    it("treats null as a wrong type, not as the default", () => {
+      expect(() => rateMatch({ demand: 1, mode: null as never })).toThrow(new TypeError("mode must be one of latest | fifo, got null"));
+      expect(() => rateMatch({ demand: 1, capacity: null as never })).toThrow(new TypeError("capacity must be a number, got null"));
+    });
     it("rejects a non-number capacity", () => {
       expect(() => rateMatch({ demand: 1, capacity: "2" as never })).toThrow(new TypeError('capacity must be a number, got "2"'));
     });
