@@ -9,7 +9,7 @@ import { requireClock, requireCodec } from "./durable-validate.js";
 import { ManualClock } from "../time/manual-clock.js";
 import type { Keyspace } from "./keyspace.js";
 import type { LevelDatabase } from "./level-database.js";
-import { decodeRecordEnvelope, encodeRecordEnvelope } from "./record-envelope.js";
+import { decodeRecordEnvelope, encodeRecordEnvelopes } from "./record-envelope.js";
 import { WriteAheadLog, type WalAppendOptions, type WalReadRange, type WalRecord } from "./write-ahead-log.js";
 
 /**
@@ -172,7 +172,7 @@ export class EventLog<T> {
   async appendEncoded(payloads: readonly Uint8Array[], options: WalAppendOptions = {}): Promise<EventLogAppend> {
     this.assertOpen();
     const appendedAt = this.clock.now();
-    const records = payloads.map((payload) => encodeRecordEnvelope(appendedAt, payload));
+    const records = encodeRecordEnvelopes(appendedAt, payloads);
     const firstOffset = await this.wal.append(records, options);
     if (records.length === 0) return { firstOffset, count: 0, appendedAt, nextOffset: firstOffset };
     if (this.wal.size === records.length) {

@@ -37,6 +37,10 @@ export interface GroupCommitQueueOptions {
 /** The outcome of {@link GroupCommitQueue.offer}. */
 export type OfferResult = "queued" | "dropped" | "rejected";
 
+const NONE: readonly never[] = Object.freeze([]);
+
+type Outcome = { readonly commit: GroupCommit } | { readonly error: unknown };
+
 interface Entry<T> {
   readonly item: T;
   readonly payload: Uint8Array;
@@ -137,13 +141,13 @@ export class GroupCommitQueue<T> {
   }
 
   /** The entries a push is about to evict (BoundedRingBuffer drops them silently). */
-  private evictionsFor(): Entry<T>[] {
-    if (this.ring.overflow === "latest") return [...this.ring];
+  private evictionsFor(): readonly Entry<T>[] {
+    if (this.ring.overflow === "latest") return this.ring.size === 0 ? NONE : [...this.ring];
     if (this.ring.overflow === "drop_oldest" && this.ring.isFull) {
       const oldest = this.ring.peek();
-      return oldest === undefined ? [] : [oldest];
+      return oldest === undefined ? NONE : [oldest];
     }
-    return [];
+    return NONE;
   }
 
   private startDraining(): void {
@@ -154,10 +158,26 @@ export class GroupCommitQueue<T> {
     });
   }
 
+  /**
+   * Writes batches one after another. As soon as a write is done the next
+   * one starts, and only then are the finished batch's items handed to
+   * their sinks, so delivering overlaps with the next write.
+   */
   private async drain(): Promise<void> {
-    while (this.ring.size > 0) {
-      const batch = this.takeBatch();
-      if (batch.length > 0) await this.write(batch);
+    let batch = this.takeBatch();
+    let write = this.start(batch);
+    while (write !== undefined) {
+      const outcome = await write;
+      this.inFlight = 0;
+      const done = batch;
+      batch = this.takeBatch();
+      write = this.start(batch);
+      this.settle(done, outcome);
+      if (write === undefined) {
+        // Items offered while the finished batch was being delivered.
+        batch = this.takeBatch();
+        write = this.start(batch);
+      }
     }
     this.draining = false;
     const waiters = this.idleWaiters;
@@ -175,22 +195,27 @@ export class GroupCommitQueue<T> {
     return batch;
   }
 
-  private async write(batch: Entry<T>[]): Promise<void> {
+  /** Starts writing `batch` (nothing for an empty one); the outcome never rejects. */
+  private start(batch: Entry<T>[]): Promise<Outcome> | undefined {
+    if (batch.length === 0) return undefined;
     this.inFlight = batch.length;
-    let commit: GroupCommit;
-    try {
-      commit = await this.commit(batch.map((entry) => entry.payload));
-    } catch (error) {
-      this.inFlight = 0;
+    return this.commit(batch.map((entry) => entry.payload)).then(
+      (commit): Outcome => ({ commit }),
+      (error: unknown): Outcome => ({ error }),
+    );
+  }
+
+  private settle(batch: Entry<T>[], outcome: Outcome): void {
+    if ("error" in outcome) {
       const sinks = new Set(batch.map((entry) => entry.sink));
-      for (const sink of sinks) sink.failed(error);
+      for (const sink of sinks) sink.failed(outcome.error);
       return;
     }
-    this.inFlight = 0;
     this.batches++;
+    const { firstOffset, appendedAt } = outcome.commit;
     for (let i = 0; i < batch.length; i++) {
       const entry = batch[i] as Entry<T>;
-      entry.sink.written(entry.item, commit.firstOffset + i, commit.appendedAt);
+      entry.sink.written(entry.item, firstOffset + i, appendedAt);
     }
   }
 }

@@ -12,6 +12,7 @@ import {
 } from "../atom/validate.js";
 import {
   DURABLE_ENCODINGS,
+  directPrefixOf,
   isLevelDatabase,
   isNotOpenError,
   levelRootOf,
@@ -150,6 +151,7 @@ export class KeyspaceBatch {
     private readonly keyspace: Keyspace,
     private readonly batch: LevelBatch,
     sublevel: LevelSublevel,
+    private readonly directPrefix: string | undefined,
   ) {
     this.target = { sublevel };
   }
@@ -160,13 +162,15 @@ export class KeyspaceBatch {
   }
 
   put(key: string, value: Uint8Array): this {
-    this.batch.put(key, value, this.target);
+    if (this.directPrefix === undefined) this.batch.put(key, value, this.target);
+    else this.batch.put(this.directPrefix + key, value);
     this.count++;
     return this;
   }
 
   del(key: string): this {
-    this.batch.del(key, this.target);
+    if (this.directPrefix === undefined) this.batch.del(key, this.target);
+    else this.batch.del(this.directPrefix + key);
     this.count++;
     return this;
   }
@@ -210,6 +214,7 @@ export class Keyspace {
   group: string | undefined;
   private readonly sublevel: LevelSublevel;
   private readonly root: LevelRoot;
+  private readonly directPrefix: string | undefined;
   private closed = false;
 
   constructor(parent: LevelDatabase | Keyspace, options: KeyspaceOptions) {
@@ -225,6 +230,7 @@ export class Keyspace {
       throw new TypeError("db must be an abstract-level database (e.g. new Level(location) or new MemoryLevel())");
     }
     this.root = levelRootOf(this.sublevel);
+    this.directPrefix = directPrefixOf(this.sublevel, this.root);
   }
 
   /** True after {@link close}. */
@@ -279,7 +285,7 @@ export class Keyspace {
   batch(): KeyspaceBatch {
     this.assertOpen();
     if (this.root.status !== "open") throw this.closedError();
-    return new KeyspaceBatch(this, this.root.batch(), this.sublevel);
+    return new KeyspaceBatch(this, this.root.batch(), this.sublevel, this.directPrefix);
   }
 
   /**

@@ -35,6 +35,8 @@ export interface LevelIterator {
 /** A sublevel with `utf8` keys and `view` values. */
 export interface LevelSublevel {
   readonly status: LevelStatus;
+  /** The sublevel's key prefix in the root database (utf8). */
+  readonly prefix: string;
   /** The root database (typed loosely: see {@link levelRootOf}). */
   readonly db: unknown;
   open(): Promise<void>;
@@ -45,8 +47,8 @@ export interface LevelSublevel {
 
 /** What a root database's chained batch offers: ops aimed at a sublevel, one atomic write. */
 export interface LevelBatch {
-  put(key: string, value: Uint8Array, options: { sublevel: LevelSublevel }): unknown;
-  del(key: string, options: { sublevel: LevelSublevel }): unknown;
+  put(key: string, value: Uint8Array, options?: { sublevel: LevelSublevel }): unknown;
+  del(key: string, options?: { sublevel: LevelSublevel }): unknown;
   write(options?: { sync?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
@@ -80,6 +82,26 @@ export function isLevelDatabase(value: unknown): value is LevelDatabase {
 
 function isLevelRoot(value: unknown): value is LevelRoot {
   return typeof value === "object" && value !== null && typeof (value as { batch?: unknown }).batch === "function";
+}
+
+function defaultEncodingName(root: LevelRoot, which: "keyEncoding" | "valueEncoding"): unknown {
+  const method = (root as unknown as Record<string, unknown>)[which];
+  if (typeof method !== "function") return undefined;
+  const encoding: unknown = method.call(root);
+  return typeof encoding === "object" && encoding !== null ? (encoding as { name?: unknown }).name : undefined;
+}
+
+/**
+ * The prefix to put before a sublevel's keys to address the root directly,
+ * when the root's own encodings are `utf8` keys and `view` values (as in a
+ * database the spool opened itself). Plain root operations skip
+ * abstract-level's per-operation sublevel handling, which costs more than
+ * LevelDB's write itself; any other root takes the `sublevel` option path.
+ */
+export function directPrefixOf(sublevel: LevelSublevel, root: LevelRoot): string | undefined {
+  if (typeof sublevel.prefix !== "string") return undefined;
+  const direct = defaultEncodingName(root, "keyEncoding") === "utf8" && defaultEncodingName(root, "valueEncoding") === "view";
+  return direct ? sublevel.prefix : undefined;
 }
 
 /**

@@ -17,14 +17,46 @@ export interface RecordEnvelope {
   readonly payload: Uint8Array;
 }
 
-/** Wraps `payload` with its append time. */
-export function encodeRecordEnvelope(appendedAt: number, payload: Uint8Array): Uint8Array {
-  const bytes = new Uint8Array(HEADER_BYTES + payload.length);
-  const view = new DataView(bytes.buffer);
+/** The 9 header bytes for `appendedAt`; a batch shares one header. */
+export function recordEnvelopeHeader(appendedAt: number): Uint8Array {
+  const header = new Uint8Array(HEADER_BYTES);
+  const view = new DataView(header.buffer);
   view.setUint8(0, ENVELOPE_VERSION);
   view.setFloat64(1, appendedAt);
+  return header;
+}
+
+/** Wraps `payload` with its append time (or with a header made by {@link recordEnvelopeHeader}). */
+export function encodeRecordEnvelope(appendedAt: number | Uint8Array, payload: Uint8Array): Uint8Array {
+  const header = typeof appendedAt === "number" ? recordEnvelopeHeader(appendedAt) : appendedAt;
+  const bytes = new Uint8Array(HEADER_BYTES + payload.length);
+  // Nine stores beat a native set() call for so few bytes.
+  for (let i = 0; i < HEADER_BYTES; i++) bytes[i] = header[i] ?? 0;
   bytes.set(payload, HEADER_BYTES);
   return bytes;
+}
+
+/**
+ * Envelopes for a batch of payloads sharing one append time, laid out in a
+ * single buffer: one allocation per batch instead of one per record (the
+ * database copies each record on write).
+ */
+export function encodeRecordEnvelopes(appendedAt: number, payloads: readonly Uint8Array[]): Uint8Array[] {
+  const header = recordEnvelopeHeader(appendedAt);
+  let total = 0;
+  for (const payload of payloads) total += HEADER_BYTES + payload.length;
+  const buffer = new Uint8Array(total);
+  const records: Uint8Array[] = new Array<Uint8Array>(payloads.length);
+  let at = 0;
+  for (let i = 0; i < payloads.length; i++) {
+    const payload = payloads[i] as Uint8Array;
+    buffer.set(header, at);
+    buffer.set(payload, at + HEADER_BYTES);
+    const end = at + HEADER_BYTES + payload.length;
+    records[i] = buffer.subarray(at, end);
+    at = end;
+  }
+  return records;
 }
 
 /** Reads an envelope; a TypeError names what is wrong with bytes that are not one. */
