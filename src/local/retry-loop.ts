@@ -1,6 +1,7 @@
 import {
   isObservable,
   Observable,
+  Subject,
   type Observer,
   type SchedulerAction,
   type Subscriber,
@@ -11,7 +12,12 @@ import { legoMeter, type LegoDescriptor, type LegoMeter, type LegoObservable } f
 import { LegoError } from "../atom/lego-error.js";
 import { optional, requireFunction, requirePositive } from "../atom/validate.js";
 import { delayForAttempt } from "../policy/backoff-policy.js";
-import { validateRetryOptions, type RetryWithBackoffOptions, type ValidatedRetryOptions } from "./retry-with-backoff.js";
+import {
+  validateRetryOptions,
+  type RetryInfo,
+  type RetryWithBackoffOptions,
+  type ValidatedRetryOptions,
+} from "./retry-with-backoff.js";
 import { subscribeWithin } from "./subscribe-within.js";
 
 /** What an operation learns about the attempt it runs. */
@@ -52,6 +58,12 @@ export interface RetryLoopOptions extends RetryWithBackoffOptions {
 
 /** A validated retry loop that runs operations, one subscription each (see {@link retryRunner}). */
 export interface RetryRunner extends Readonly<{ lego: LegoDescriptor }> {
+  /**
+   * Every retry of every run, in order, just before its wait (the same
+   * {@link RetryInfo} `onRetry` gets; a timed-out attempt's `error` is the
+   * `TIMEOUT` LegoError). Hot: only retries after subscribing are seen.
+   */
+  readonly events$: Observable<RetryInfo>;
   /** The loop over `operation`; `signal` overrides the runner's. Cold: each subscription runs it afresh. */
   run<T>(operation: RetryOperation<T>, signal?: AbortSignal): LegoObservable<T>;
 }
@@ -83,6 +95,7 @@ function optionalSignal(value: unknown, name = "signal"): AbortSignal | undefine
 interface LoopSettings extends ValidatedRetryOptions {
   readonly timeout: number | undefined;
   readonly meter: LegoMeter;
+  readonly events: Subject<RetryInfo>;
 }
 
 /** The state of one attempt; `settled` makes late callbacks of an abandoned attempt harmless. */
@@ -181,7 +194,7 @@ class LoopRun<T> implements Unsubscribable {
   fail(attempt: Attempt<T>, error: unknown): void {
     if (attempt.settled) return;
     this.settle(attempt);
-    const { retry, backoff, meter, onRetry, scheduler } = this.settings;
+    const { retry, backoff, meter, onRetry, scheduler, events } = this.settings;
     let delay: number;
     try {
       if (attempt.attempt >= retry.maxAttempts || !retry.retryOn(error)) {
@@ -190,7 +203,9 @@ class LoopRun<T> implements Unsubscribable {
       }
       delay = delayForAttempt(backoff, attempt.attempt + 1);
       meter.count("retries");
-      onRetry?.({ attempt: attempt.attempt + 1, delay, error });
+      const info: RetryInfo = { attempt: attempt.attempt + 1, delay, error };
+      events.next(info);
+      onRetry?.(info);
     } catch (thrown) {
       this.subscriber.error(thrown);
       return;
@@ -321,10 +336,12 @@ export function retryRunner(options: RetryLoopOptions): RetryRunner {
     ...base,
     timeout: optional("timeout", options.timeout, requirePositive),
     meter: legoMeter("RetryLoop", { name: base.name, group: base.group }, ["attempts", "retries", "timeouts"]),
+    events: new Subject<RetryInfo>(),
   };
   const defaultSignal = optionalSignal(options.signal);
   const runner: RetryRunner = {
     lego: settings.meter.descriptor,
+    events$: settings.events.asObservable(),
     run<T>(operation: RetryOperation<T>, signal?: AbortSignal): LegoObservable<T> {
       requireFunction("operation", operation);
       const effective = signal === undefined ? defaultSignal : optionalSignal(signal);

@@ -568,6 +568,21 @@ describe("retryRunner", () => {
     expect(runner.run(() => 1).lego).toBe(runner.lego);
   });
 
+  it("reports every retry of every run on events$", () => {
+    const runner = retryRunner({ retry: RetryPolicy.attempts(2), backoff: BackoffPolicy.none() });
+    const events: RetryInfo[] = [];
+    runner.events$.subscribe((e) => events.push(e));
+    const failing = (): never => {
+      throw boom;
+    };
+    collect(runner.run(failing));
+    collect(runner.run(failing));
+    expect(events).toEqual([
+      { attempt: 2, delay: 0, error: boom },
+      { attempt: 2, delay: 0, error: boom },
+    ]);
+  });
+
   it("lets a run override the runner's signal", () => {
     const aborted = new AbortController();
     aborted.abort();
