@@ -188,7 +188,9 @@ export class EventLog<T> {
   /** Encodes one value, turning a codec failure into `ENCODE_FAILED`. */
   encode(value: T, index?: number): Uint8Array {
     try {
-      return this.codec.encode(value);
+      const bytes: unknown = this.codec.encode(value);
+      if (!(bytes instanceof Uint8Array)) throw new TypeError(`encode() returned ${typeof bytes}, not a Uint8Array`);
+      return bytes;
     } catch (error) {
       const which = index === undefined ? "value" : `value ${index}`;
       throw new LegoError("ENCODE_FAILED", `event log "${this.wal.keyspace.name}": codec ${this.codec.id} cannot encode ${which}: ${messageOf(error)}`, {

@@ -377,6 +377,11 @@ export class Keyspace {
     return Promise.resolve();
   }
 
+  /** @internal Where this keyspace lives: its root database and its key prefix there. */
+  location(): { root: object; prefix: string } {
+    return { root: this.root, prefix: this.sublevel.prefix };
+  }
+
   /** @internal Runs a database call, turning "database is not open" into `STORE_CLOSED`. */
   async run<R>(operation: () => Promise<R>): Promise<R> {
     try {

@@ -97,6 +97,26 @@ export interface ReplayOptions {
   chunkSize?: number;
 }
 
+/**
+ * Spools open in this process, by root database and key prefix: two spool
+ * objects on one log would hand out the same offsets. (Across processes,
+ * LevelDB's own lock refuses a second open.)
+ */
+const openSpools = new WeakMap<object, Set<string>>();
+
+function claim(keyspace: Keyspace, name: string, group: string | undefined): () => void {
+  const { root, prefix } = keyspace.location();
+  const prefixes = openSpools.get(root) ?? new Set<string>();
+  if (prefixes.has(prefix)) {
+    throw new LegoError("SPOOL_LOCKED", `spool "${name}" is already open in this process on this database; close it before opening it again`, {
+      group,
+    });
+  }
+  prefixes.add(prefix);
+  openSpools.set(root, prefixes);
+  return () => prefixes.delete(prefix);
+}
+
 const COUNTERS = ["appended", "batches", "fsyncs", "dropped", "rejected", "invalid", "failed", "replayed"] as const;
 
 /** What makes a replay stop early. */
@@ -286,7 +306,13 @@ export class LocalDurableSpool<T> {
   private closed = false;
   private closing: Promise<void> | undefined;
 
-  private constructor(options: ValidatedOptions<T>, keyspace: Keyspace, log: EventLog<T>, ownedDb: LevelDatabase | undefined) {
+  private constructor(
+    options: ValidatedOptions<T>,
+    keyspace: Keyspace,
+    log: EventLog<T>,
+    ownedDb: LevelDatabase | undefined,
+    private readonly release: () => void,
+  ) {
     this.name = options.name;
     this.group = options.group;
     this.durability = options.durability;
@@ -328,11 +354,13 @@ export class LocalDurableSpool<T> {
     const ownedDb = options.location === undefined ? undefined : await openLevelDatabase(options.location, { what, group: options.group });
     const db = ownedDb ?? options.db;
     if (db === undefined) throw new TypeError("exactly one of location and db must be given");
+    let release: (() => void) | undefined;
     try {
       if (db.status !== "open") await db.open();
       if (options.scheduler instanceof ManualClock) adoptGroup(options.scheduler, options.group);
       const grouped = options.group === undefined ? {} : { group: options.group };
       const keyspace = new Keyspace(db, { name: options.name, ...grouped });
+      release = claim(keyspace, options.name, options.group);
       const log = await EventLog.open<T>(keyspace, {
         name: "log",
         codec: options.codec,
@@ -340,8 +368,9 @@ export class LocalDurableSpool<T> {
         retention: options.retention,
         ...grouped,
       });
-      return new LocalDurableSpool<T>(options, keyspace, log, ownedDb);
+      return new LocalDurableSpool<T>(options, keyspace, log, ownedDb, release);
     } catch (error) {
+      release?.();
       await ownedDb?.close();
       throw error;
     }
@@ -473,6 +502,7 @@ export class LocalDurableSpool<T> {
     await this.log.close();
     await this.keyspace.close();
     await this.ownedDb?.close();
+    this.release();
   }
 
   private attach(

@@ -44,7 +44,10 @@ export function encodeRecordEnvelope(appendedAt: number | Uint8Array, payload: U
 export function encodeRecordEnvelopes(appendedAt: number, payloads: readonly Uint8Array[]): Uint8Array[] {
   const header = recordEnvelopeHeader(appendedAt);
   let total = 0;
-  for (const payload of payloads) total += HEADER_BYTES + payload.length;
+  for (const payload of payloads) {
+    if (!(payload instanceof Uint8Array)) throw new TypeError("payloads must be Uint8Arrays");
+    total += HEADER_BYTES + payload.length;
+  }
   const buffer = new Uint8Array(total);
   const records: Uint8Array[] = new Array<Uint8Array>(payloads.length);
   let at = 0;

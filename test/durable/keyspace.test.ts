@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { lastValueFrom, take, toArray } from "rxjs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Keyspace, isLegoError, legoOf, prefixUpperBound } from "../../src/index.js";
+import { MemoryLevel } from "memory-level";
 import { backends, collect, text, untext, type BackendHandle } from "./backends.js";
 
 const utf8Compare = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
@@ -138,6 +139,20 @@ describe.each(backends)("Keyspace on $name", (backend) => {
     const error: unknown = await keyspace.get("a").catch((e: unknown) => e);
     expect(isLegoError(error, "STORE_CLOSED")).toBe(true);
     await handle.db.open();
+  });
+});
+
+describe("Keyspace in a database with other default encodings", () => {
+  it("stores bytes and deletes through sublevel options", async () => {
+    const db = new MemoryLevel({ valueEncoding: "json" });
+    const keyspace = new Keyspace(db, { name: "k" });
+    await keyspace.write([
+      { type: "put", key: "a", value: new Uint8Array([0, 255]) },
+      { type: "put", key: "b", value: new Uint8Array([1]) },
+    ]);
+    await keyspace.del("b");
+    expect((await collect(keyspace.entries())).map(([key, value]) => [key, Array.from(value)])).toEqual([["a", [0, 255]]]);
+    await db.close();
   });
 });
 

@@ -25,6 +25,7 @@ import {
   type SpoolInvalid,
   type SpoolRecord,
 } from "../../src/index.js";
+import { MemoryLevel } from "memory-level";
 import { backends, failWrites, text, type BackendHandle } from "./backends.js";
 
 const errorOf = async (promise: Promise<unknown>): Promise<unknown> => promise.then(() => undefined, (e: unknown) => e);
@@ -415,6 +416,27 @@ describe.each(backends)("LocalDurableSpool on $name", (backend) => {
     await spool.close();
   });
 
+  it("refuses a second open of the same spool on the same database with SPOOL_LOCKED until the first closes", async () => {
+    const spool = await open<number>();
+    const error = await errorOf(open<number>());
+    expect(isLegoError(error, "SPOOL_LOCKED")).toBe(true);
+    expect((error as Error).message).toMatch(/already open in this process/);
+    await spool.close();
+    const again = await open<number>();
+    await again.close();
+  });
+
+  it("drops an item whose codec returns something other than bytes", async () => {
+    const invalid: SpoolInvalid<number>[] = [];
+    const spool = await open<number>({
+      codec: { id: "broken", version: 1, encode: (v: number) => (v === 2 ? ("two" as unknown as Uint8Array) : text(String(v))), decode: Number },
+      onInvalid: (report) => invalid.push(report),
+    });
+    expect(await lastValueFrom(of(1, 2, 3).pipe(spool.record(), toArray()))).toEqual([1, 3]);
+    expect(invalid[0]?.error.message).toMatch(/not a Uint8Array/);
+    await spool.close();
+  });
+
   it("record() and replay() carry the spool's descriptor", async () => {
     const spool = await open<number>({ group: "ambient" });
     expect(legoOf(spool.record())).toEqual({ kind: "LocalDurableSpool", name: "readings", group: "ambient" });
@@ -422,6 +444,21 @@ describe.each(backends)("LocalDurableSpool on $name", (backend) => {
     expectTypeOf(spool.record()).toExtend<MonoTypeOperatorFunction<number>>();
     expectTypeOf(spool.replay()).toExtend<Observable<SpoolRecord<number>>>();
     await spool.close();
+  });
+});
+
+describe("LocalDurableSpool in a database with other default encodings", () => {
+  it("records and replays through sublevel options (utf8 values at the root)", async () => {
+    const db = new MemoryLevel();
+    const spool = await LocalDurableSpool.open<{ v: number }>({ db, name: "readings" });
+    await lastValueFrom(of({ v: 1 }, { v: 2 }).pipe(spool.record()));
+    await spool.log.trim();
+    expect((await lastValueFrom(spool.replay().pipe(toArray()))).map((r) => [r.offset, r.value])).toEqual([
+      [0, { v: 1 }],
+      [1, { v: 2 }],
+    ]);
+    await spool.close();
+    await db.close();
   });
 });
 
