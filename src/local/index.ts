@@ -27,3 +27,22 @@ export {
   type DelimitedOptions,
   type InvalidMessage,
 } from "./delimited-message-buffer.js";
+export {
+  DoubleBuffer,
+  doubleBuffer,
+  type DoubleBufferOperatorOptions,
+  type DoubleBufferOptions,
+  type DoubleBufferPacket,
+} from "./double-buffer.js";
+export {
+  FrameAssembler,
+  assembleFrames,
+  type AssembleFramesOptions,
+  type FrameAssemblerOptions,
+  type FrameInvalidReason,
+  type FrameKey,
+  type FrameKeyOf,
+  type InvalidFrameData,
+  type SensorFrame,
+} from "./frame-assembler.js";
+export { xorChecksum } from "./xor-checksum.js";
