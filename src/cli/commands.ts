@@ -1,9 +1,11 @@
 import { catalogCommand } from "./catalog-command.js";
 import type { CliCommand } from "./command.js";
+import { demoCommand } from "./demo-command.js";
+import { spoolCommand } from "./spool-command.js";
 
 /**
  * Every `manyfold` command, in the order `manyfold --help` lists them. A new
  * command is a module under src/cli/ exporting a {@link CliCommand}, added
  * here with one line.
  */
-export const COMMANDS: readonly CliCommand[] = [catalogCommand];
+export const COMMANDS: readonly CliCommand[] = [demoCommand, catalogCommand, spoolCommand];

@@ -1,0 +1,138 @@
+import { Observable, share, type SchedulerLike, type Subscription } from "rxjs";
+import { BackoffPolicy } from "../policy/backoff-policy.js";
+import { RetryPolicy } from "../policy/retry-policy.js";
+import { delimited } from "../local/delimited-message-buffer.js";
+import { PipelineGraph } from "../local/graph.js";
+import { rateMatch } from "../local/rate-match.js";
+import { thresholdFilter } from "../local/threshold-filter.js";
+import type { LocalDurableSpool } from "../durable/local-durable-spool.js";
+import type { HealthStatus } from "../sensor/health-status.js";
+import { decodeJsonEvents } from "../sensor/json-event-decoder.js";
+import type { SensorEvent } from "../sensor/sensor-event.js";
+import { sensorHealth } from "../sensor/sensor-health.js";
+import { fromSerialPort, type SerialBinding, type SerialPortSource } from "../sensor/serial-port-source.js";
+
+/**
+ * The demo's sensor pipeline, without any printing: serial bytes → framed
+ * lines → JSON events → deadband → rate matched to the consumer → spooled
+ * to LevelDB, with a health watchdog tapping the decoded events.
+ *
+ * ```
+ * fromSerialPort → delimited → decodeJsonEvents ─┬→ thresholdFilter → rateMatch → spool.record()
+ *                                                └→ sensorHealth
+ * ```
+ */
+
+export interface DemoPipelineOptions {
+  /** Where the sensor is: `{ path, baudRate, binding? }`. */
+  port: { path: string; baudRate: number; binding?: SerialBinding | undefined };
+  /** The open spool the matched events go to. */
+  spool: LocalDurableSpool<SensorEvent>;
+  /** Group label of every lego in the pipeline. @default "ambient" */
+  group?: string;
+  /** Health goes stale after this long without a reading, in ms. @default 1000 */
+  staleAfter?: number;
+  /** The consumer's pace: one matched reading per this many ms. @default 200 */
+  demandEvery?: number;
+  /** Deadband on temperature and humidity. @default 0.05 */
+  threshold?: number;
+  scheduler?: SchedulerLike;
+}
+
+/** One change of health status, for the summary. */
+export interface HealthTransition {
+  readonly from: HealthStatus["status"] | undefined;
+  readonly to: HealthStatus["status"];
+  readonly at: number;
+  readonly message: string;
+}
+
+/** Invalid input the pipeline dropped, by reason. */
+export type InvalidCounts = Record<string, number>;
+
+export interface DemoPipeline {
+  /** The serial source (for `write`, `events$` and its counters). */
+  readonly source: SerialPortSource;
+  /** The pipeline's description with live counters. */
+  readonly graph: PipelineGraph;
+  /** Dropped input by reason (`not-json`, `invalid-utf8`, `oversize`, …). */
+  readonly invalid: InvalidCounts;
+  /** Every health status change, in order. */
+  readonly transitions: readonly HealthTransition[];
+  /** The current health, once reported. */
+  readonly health: HealthStatus | undefined;
+  /** Starts the pipeline; `onError` hears a failure that ended it. */
+  start(onError: (error: unknown) => void): Subscription;
+}
+
+/** Builds (but does not start) the demo pipeline. */
+export function demoPipeline(options: DemoPipelineOptions): DemoPipeline {
+  const group = options.group ?? "ambient";
+  const scheduler = options.scheduler;
+  const invalid: InvalidCounts = {};
+  const transitions: HealthTransition[] = [];
+  let health: HealthStatus | undefined;
+  const countInvalid = ({ reason }: { reason: string }): void => {
+    invalid[reason] = (invalid[reason] ?? 0) + 1;
+  };
+
+  const source = fromSerialPort({
+    ...options.port,
+    group,
+    // A sensor loop should outlive an unplug of any length: retry forever, backing off to 1 s.
+    retry: RetryPolicy.forever(),
+    backoff: BackoffPolicy.exponential({ initialDelay: 50, multiplier: 2, maxDelay: 1_000 }),
+    ...(scheduler === undefined ? {} : { scheduler }),
+  });
+  const frame = delimited({ mode: "bytes", maxMessageBytes: 4_096, onInvalid: countInvalid, group });
+  const decode = decodeJsonEvents({
+    defaultEventType: "ambient.reading",
+    identity: { id: "sht31-uart", tags: [{ name: "kind", variant: "temperature-humidity" }] },
+    onInvalid: countInvalid,
+    group,
+    ...(scheduler === undefined ? {} : { scheduler }),
+  });
+  const deadband = thresholdFilter<SensorEvent>({ threshold: options.threshold ?? 0.05, key: (event) => event.data, group });
+  const match = rateMatch<SensorEvent>({
+    mode: "latest",
+    demand: options.demandEvery ?? 200,
+    group,
+    ...(scheduler === undefined ? {} : { scheduler }),
+  });
+  const record = options.spool.record();
+  const watch = sensorHealth({
+    staleAfter: options.staleAfter ?? 1_000,
+    group,
+    ...(scheduler === undefined ? {} : { scheduler }),
+  });
+
+  const graph = new PipelineGraph([source, frame, decode, deadband, match, record], {
+    name: `${group} sensor pipeline`,
+    group,
+    branches: [{ from: 2, parts: [watch] }],
+  });
+
+  return {
+    source,
+    graph,
+    invalid,
+    transitions,
+    get health() {
+      return health;
+    },
+    start(onError) {
+      const events$: Observable<SensorEvent> = source.pipe(frame, decode, share());
+      const subscription = events$.pipe(watch).subscribe({
+        next: (status) => {
+          if (status.status !== health?.status) {
+            transitions.push({ from: health?.status, to: status.status, at: status.observedAt, message: status.message });
+          }
+          health = status;
+        },
+        error: onError,
+      });
+      subscription.add(events$.pipe(deadband, match, record).subscribe({ error: onError }));
+      return subscription;
+    },
+  };
+}
