@@ -66,3 +66,15 @@ export {
   type JsonEventInvalidReason,
   type JsonEventMessage,
 } from "./json-event-decoder.js";
+export {
+  DEBUG_STAGES,
+  SensorDebugTap,
+  debugTap,
+  type DebugEnvelope,
+  type DebugPublication,
+  type DebugSnapshotFilter,
+  type DebugStage,
+  type DebugTapOptions,
+  type SensorDebugTapOptions,
+} from "./sensor-debug-tap.js";
+export { sensorHealth, type SensorHealthOptions } from "./sensor-health.js";
