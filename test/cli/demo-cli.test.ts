@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -85,6 +86,36 @@ describe("manyfold demo", () => {
     expect(records.map((r) => r.offset)).toEqual(records.map((_, i) => summary.spool.firstOffset + i));
     expect(records.every((r) => r.value.event_type === "ambient.reading")).toBe(true);
   });
+
+  it("stops cleanly on Ctrl-C (SIGINT): port closed, spool flushed, exit 0 — on the mock transport", async () => {
+    if (cli === undefined) throw new Error("the CLI was not compiled");
+    const signalDir = mkdtempSync(join(tmpdir(), "manyfold-demo-sigint-"));
+    try {
+      const child = spawn(process.execPath, [cli.main, "demo", "--transport", "mock", "--data", signalDir, "--json"], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let out = "";
+      let sent = false;
+      child.stdout.setEncoding("utf8").on("data", (text: string) => {
+        out += text;
+        // The first status line means the pipeline is running.
+        if (!sent && /^in\s+\d+\/s/m.test(out)) {
+          sent = true;
+          child.kill("SIGINT");
+        }
+      });
+      const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+      expect(code).toBe(0);
+      expect(out).toContain("in-process mock binding");
+      const result = lastJsonLine(out);
+      expect(result.stoppedBy).toBe("signal");
+      expect(result.transport).toBe("mock");
+      expect(out).toMatch(/shutdown: port closed, spool flushed and closed/);
+      expect(result.spool.nextOffset - result.spool.firstOffset).toBe(result.spooled);
+    } finally {
+      rmSync(signalDir, { recursive: true, force: true });
+    }
+  }, 30_000);
 
   it("rejects a bad duration with exit code 2", async () => {
     const result = await manyfold("demo", "--duration", "soon");
