@@ -205,12 +205,16 @@ export class EventLog<T> {
     try {
       return { offset: event.offset, value: this.codec.decode(event.payload), appendedAt: event.appendedAt };
     } catch (error) {
-      throw new LegoError(
-        "DECODE_FAILED",
-        `event log "${this.wal.keyspace.name}": record ${event.offset} cannot be decoded with codec ${this.codec.id}: ${messageOf(error)}`,
-        { cause: error, group: this.group },
-      );
+      throw this.decodeError(event.offset, error);
     }
+  }
+
+  private decodeError(offset: number, error: unknown): LegoError {
+    return new LegoError(
+      "DECODE_FAILED",
+      `event log "${this.wal.keyspace.name}": record ${offset} cannot be decoded with codec ${this.codec.id}: ${messageOf(error)}`,
+      { cause: error, group: this.group },
+    );
   }
 
   /**
@@ -224,8 +228,14 @@ export class EventLog<T> {
 
   /** Opens a stored record's envelope and decodes its value; `DECODE_FAILED` when either is damaged. */
   decodeRecord(record: WalRecord): EventRecord<T> {
-    const event = this.unwrap(record.offset, record.bytes);
-    return this.decode(event);
+    const { appendedAt, payload } = this.unwrap(record.offset, record.bytes);
+    let value: T;
+    try {
+      value = this.codec.decode(payload);
+    } catch (error) {
+      throw this.decodeError(record.offset, error);
+    }
+    return { offset: record.offset, value, appendedAt };
   }
 
   /** The decoded records in `[from, to)`; a record that cannot be decoded fails with `DECODE_FAILED`. */

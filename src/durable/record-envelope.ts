@@ -62,11 +62,14 @@ export function encodeRecordEnvelopes(appendedAt: number, payloads: readonly Uin
   return records;
 }
 
+/** Scratch space for reading the float64 without a DataView per record. */
+const scratch = new DataView(new ArrayBuffer(8));
+
 /** Reads an envelope; a TypeError names what is wrong with bytes that are not one. */
 export function decodeRecordEnvelope(bytes: Uint8Array): RecordEnvelope {
   if (bytes.length < HEADER_BYTES) throw new TypeError(`record envelope is ${bytes.length} bytes, shorter than its 9-byte header`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = view.getUint8(0);
+  const version = bytes[0] ?? 0;
   if (version !== ENVELOPE_VERSION) throw new TypeError(`record envelope version ${version} is not supported (expected 1)`);
-  return { appendedAt: view.getFloat64(1), payload: bytes.subarray(HEADER_BYTES) };
+  for (let i = 0; i < 8; i++) scratch.setUint8(i, bytes[i + 1] ?? 0);
+  return { appendedAt: scratch.getFloat64(0), payload: bytes.subarray(HEADER_BYTES) };
 }
