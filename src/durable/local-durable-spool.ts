@@ -176,7 +176,7 @@ function validateOptions<T>(options: LocalDurableSpoolOptions<T>): ValidatedOpti
 class RecordSink<T> implements GroupCommitSink<T> {
   cancelled = false;
   private outstanding = 0;
-  private ending: { error?: unknown } | undefined;
+  private ending: { readonly failed: false } | { readonly failed: true; readonly error: unknown } | undefined;
   private finished = false;
   readonly stop$ = new Subject<void>();
 
@@ -213,23 +213,23 @@ class RecordSink<T> implements GroupCommitSink<T> {
 
   failed(error: unknown): void {
     this.cancelled = true;
-    this.ending = { error };
+    this.ending = { failed: true, error };
     this.outstanding = 0;
     this.stopSource();
     this.settle();
   }
 
-  /** The source ended: pass it on once every earlier item has. */
-  end(error?: unknown): void {
+  /** The source completed: pass it on once every earlier item has. */
+  complete(): void {
     if (this.ending !== undefined) return;
-    this.ending = error === undefined ? {} : { error };
+    this.ending = { failed: false };
     this.settle();
   }
 
-  /** Stops taking items and errors once the earlier ones have passed. */
-  fail(error: LegoError): void {
+  /** Stops taking items and errors with `error` once the earlier ones have passed (also for a source error). */
+  fail(error: unknown): void {
     if (this.ending !== undefined) return;
-    this.ending = { error };
+    this.ending = { failed: true, error };
     this.stopSource();
     this.settle();
   }
@@ -248,7 +248,7 @@ class RecordSink<T> implements GroupCommitSink<T> {
     if (this.finished || this.ending === undefined || this.outstanding > 0) return;
     this.finished = true;
     this.onFinish(this);
-    if ("error" in this.ending) this.subscriber.error(this.ending.error);
+    if (this.ending.failed) this.subscriber.error(this.ending.error);
     else this.subscriber.complete();
   }
 }
@@ -521,10 +521,10 @@ export class LocalDurableSpool<T> {
         this.offer(sink, item);
       },
       error: (error: unknown) => {
-        sink.end(error);
+        sink.fail(error);
       },
       complete: () => {
-        sink.end();
+        sink.complete();
       },
     });
     return () => {

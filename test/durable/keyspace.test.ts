@@ -66,6 +66,18 @@ describe.each(backends)("Keyspace on $name", (backend) => {
     expect(await keyspace.get("a")).toBeUndefined();
   });
 
+  it("a KeyspaceBatch counts its operations, writes them at once, or is discarded", async () => {
+    const batch = keyspace.batch().put("a", text("1")).put("b", text("2")).del("a");
+    expect(batch.length).toBe(3);
+    expect(await keyspace.get("b")).toBeUndefined();
+    await batch.write({ sync: true });
+    expect(await collect(keyspace.keys())).toEqual(["b"]);
+    const abandoned = keyspace.batch().put("c", text("3"));
+    await abandoned.discard();
+    expect(await keyspace.get("c")).toBeUndefined();
+    await keyspace.batch().write();
+  });
+
   it("scans by prefix, by range, in reverse and with a limit", async () => {
     for (const key of ["uart:1", "uart:2", "uart:10", "usb:1", "u"]) await keyspace.put(key, text(key));
     expect(await collect(keyspace.keys({ prefix: "uart:" }))).toEqual(["uart:1", "uart:10", "uart:2"]);

@@ -168,6 +168,27 @@ describe.each(backends)("LocalDurableSpool on $name", (backend) => {
     await spool.close();
   });
 
+  it("passes on a source error even when the error value is undefined", async () => {
+    const spool = await open<number>();
+    let outcome = "pending";
+    await new Promise<void>((resolve) => {
+      concat(of(1), throwError(() => undefined))
+        .pipe(spool.record())
+        .subscribe({
+          error: () => {
+            outcome = "error";
+            resolve();
+          },
+          complete: () => {
+            outcome = "complete";
+            resolve();
+          },
+        });
+    });
+    expect(outcome).toBe("error");
+    await spool.close();
+  });
+
   it("completes without writing for an empty source", async () => {
     const spool = await open<number>();
     expect(await lastValueFrom(EMPTY.pipe(spool.record(), toArray()))).toEqual([]);
