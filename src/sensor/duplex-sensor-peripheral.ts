@@ -100,7 +100,7 @@ export function duplexPeripheral<I, C, R>(
     throw new TypeError("control must be an Observable or Subscribable");
   }
   const control$ = toObservable(options.control);
-  const settings = validateAdapterOptions(peripheral, options);
+  const settings = validateAdapterOptions(peripheral, options, "DuplexSensorPeripheral");
   const meter = legoMeter("DuplexSensorPeripheral", { name: settings.name, group: settings.group }, [
     ...PERIPHERAL_ADAPTER_COUNTERS,
     "inputs",

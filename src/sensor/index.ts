@@ -26,6 +26,7 @@ export {
   SensorReading,
   type InvalidSourceItem,
   type InvalidSourceItemReason,
+  type SourceDebugTapOption,
 } from "./sensor-reading.js";
 export {
   fromPeripheral,

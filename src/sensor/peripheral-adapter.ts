@@ -1,4 +1,4 @@
-import { Observable, type SchedulerLike, type Subscriber } from "rxjs";
+import { Observable, type MonoTypeOperatorFunction, type SchedulerLike, type Subscriber } from "rxjs";
 import { adoptGroup } from "../atom/grouped.js";
 import { legoMeter, withLego, type LegoMeter, type LegoObservable } from "../atom/lego-descriptor.js";
 import {
@@ -15,7 +15,13 @@ import { schedulerOption } from "../time/scheduler.js";
 import { isPeripheralEnvelope, peripheralInfoOf, toObservable, type Peripheral, type PeripheralEnvelope } from "./peripheral.js";
 import { sensorEvent, type SensorEvent } from "./sensor-event.js";
 import { buildSensorIdentity, identityInGroup, nested, type SensorIdentity, type SensorIdentityInit } from "./sensor-identity.js";
-import { stampSample, type InvalidSourceItem, type InvalidSourceItemReason } from "./sensor-reading.js";
+import {
+  sourceDebugTap,
+  stampSample,
+  type InvalidSourceItem,
+  type InvalidSourceItemReason,
+  type SourceDebugTapOption,
+} from "./sensor-reading.js";
 import type { SensorSample } from "./sensor-sample.js";
 
 /** The payload of a peripheral item: an envelope's `data`, else the item itself. */
@@ -53,6 +59,14 @@ export interface PeripheralAdapterOptions<I = unknown, R = PeripheralData<I>> {
   runOnSubscribe?: boolean;
   /** Call `stop()` then `close()` when the subscription ends (unsubscribe, error or completion). @default false */
   stopOnUnsubscribe?: boolean;
+  /**
+   * Publish each emitted value to a {@link SensorDebugTap} (a tap, or
+   * `{ tap, stage?, streamName?, sourceId? }`; stage `"raw"`, stream name
+   * the adapter's `name` else its lego kind, source id `identity.id` else
+   * the stream name, group the adapter's).
+   * @default undefined
+   */
+  debugTap?: SourceDebugTapOption;
   /** Told about each item dropped because it could not become a valid event or sample. @default undefined */
   onInvalid?: (invalid: InvalidSourceItem) => void;
   /** Label shown in the pipeline view. @default undefined */
@@ -210,6 +224,7 @@ export interface AdapterSettings<I, R> {
   readonly runOnSubscribe: boolean;
   readonly stopOnUnsubscribe: boolean;
   readonly onInvalid: ((invalid: InvalidSourceItem) => void) | undefined;
+  readonly debugTap: MonoTypeOperatorFunction<unknown> | undefined;
   readonly name: string | undefined;
   readonly group: string | undefined;
 }
@@ -221,6 +236,7 @@ export interface AdapterSettings<I, R> {
 export function validateAdapterOptions<I, R>(
   peripheral: Peripheral<I>,
   options: PeripheralAdapterOptions<I, R>,
+  kind: string,
 ): AdapterSettings<I, R> {
   requirePeripheral(peripheral);
   requireObject("options", options);
@@ -243,6 +259,7 @@ export function validateAdapterOptions<I, R>(
     runOnSubscribe: optional("runOnSubscribe", options.runOnSubscribe, requireBoolean) ?? true,
     stopOnUnsubscribe: optional("stopOnUnsubscribe", options.stopOnUnsubscribe, requireBoolean) ?? false,
     onInvalid: optional("onInvalid", options.onInvalid, (n, v) => requireFunction(n, v as (invalid: InvalidSourceItem) => void)),
+    debugTap: sourceDebugTap(options.debugTap, { kind, name, group, sourceId: identity.id }),
     name,
     group,
   };
@@ -288,7 +305,7 @@ export function adapterObservable<I, R, O>(
   afterRun?: (subscriber: Subscriber<O>) => void,
 ): Observable<O> {
   const { peripheral, observe, scheduler, onInvalid } = settings;
-  return new Observable<O>((subscriber) => {
+  const output = new Observable<O>((subscriber) => {
     const payloads = new PeripheralPayloads<I, R>({
       map: settings.map,
       eventType: settings.eventType,
@@ -332,6 +349,7 @@ export function adapterObservable<I, R, O>(
     if (settings.runOnSubscribe) runPeripheral(peripheral, subscriber);
     if (afterRun !== undefined && isOpen(subscriber)) afterRun(subscriber);
   });
+  return settings.debugTap === undefined ? output : output.pipe(settings.debugTap as MonoTypeOperatorFunction<O>);
 }
 
 /** Counters on a peripheral adapter's `lego`. */
@@ -393,7 +411,7 @@ export function fromPeripheral<I, R = PeripheralData<I>>(
   options?: PeripheralAdapterOptions<I, R>,
 ): LegoObservable<R>;
 export function fromPeripheral<I, R>(peripheral: Peripheral<I>, options: PeripheralAdapterOptions<I, R> = {}): LegoObservable<unknown> {
-  const settings = validateAdapterOptions(peripheral, options);
+  const settings = validateAdapterOptions(peripheral, options, "PeripheralAdapter");
   const meter = legoMeter("PeripheralAdapter", { name: settings.name, group: settings.group }, PERIPHERAL_ADAPTER_COUNTERS);
   return withLego(adapterObservable<I, R, unknown>(settings, meter), meter.descriptor);
 }

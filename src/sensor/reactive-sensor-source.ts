@@ -7,7 +7,7 @@ import { subscribeWithin } from "../local/subscribe-within.js";
 import { schedulerOption } from "../time/scheduler.js";
 import { toObservable } from "./peripheral.js";
 import { buildSensorIdentity, identityInGroup, nested, type SensorIdentity, type SensorIdentityInit } from "./sensor-identity.js";
-import { stampSample, type InvalidSourceItem, type SensorReading } from "./sensor-reading.js";
+import { sourceDebugTap, stampSample, type InvalidSourceItem, type SensorReading, type SourceDebugTapOption } from "./sensor-reading.js";
 import type { SensorSample } from "./sensor-sample.js";
 
 /** Options of {@link reactiveSensorSource}. */
@@ -35,6 +35,14 @@ export interface ReactiveSensorSourceOptions<T = unknown, R = T> {
    * @default sensorIdentity({ group })
    */
   identity?: SensorIdentity | SensorIdentityInit;
+  /**
+   * Publish each emitted value to a {@link SensorDebugTap} (a tap, or
+   * `{ tap, stage?, streamName?, sourceId? }`; stage `"raw"`, stream name
+   * the source's `name` else `"ReactiveSensorSource"`, source id
+   * `identity.id` else the stream name, group the source's).
+   * @default undefined
+   */
+  debugTap?: SourceDebugTapOption;
   /** Told about each value dropped because it could not become a valid sample. @default undefined */
   onInvalid?: (invalid: InvalidSourceItem) => void;
   /** Label shown in the pipeline view. @default undefined */
@@ -101,10 +109,11 @@ export function reactiveSensorSource<T, R>(
   const shared = options.sequence === undefined ? undefined : adoptGroup(sequenceCounterOrNew(options.sequence), group);
   const identity = identityInGroup(buildSensorIdentity(options.identity ?? {}, (f) => nested("identity", f)), group);
   const onInvalid = optional("onInvalid", options.onInvalid, (n, v) => requireFunction(n, v as (invalid: InvalidSourceItem) => void));
+  const tap = sourceDebugTap<unknown>(options.debugTap, { kind: "ReactiveSensorSource", name, group, sourceId: identity.id });
   const source$ = toObservable(source);
   const meter = legoMeter("ReactiveSensorSource", { name, group }, ["received", "emitted", "invalid"]);
 
-  const output = new Observable<unknown>((subscriber) => {
+  const sensor = new Observable<unknown>((subscriber) => {
     const sequence = shared ?? adoptGroup(new SequenceCounter(), group);
     subscribeWithin(subscriber, source$, {
       next: (value) => {
@@ -141,6 +150,7 @@ export function reactiveSensorSource<T, R>(
       },
     });
   });
+  const output = tap === undefined ? sensor : sensor.pipe(tap);
   Object.defineProperty(output, "identity", { value: identity, enumerable: true, writable: false });
   return withLego(output, meter.descriptor) as ReactiveSensorSource<unknown>;
 }

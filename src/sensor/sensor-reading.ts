@@ -1,4 +1,6 @@
-import { requireFinite } from "../atom/validate.js";
+import type { MonoTypeOperatorFunction } from "rxjs";
+import { optional, optionalGroup, requireFinite, requireNonEmptyString, requireObject, requireOneOf, requireString } from "../atom/validate.js";
+import { DEBUG_STAGES, debugTap, SensorDebugTap, type DebugStage } from "./sensor-debug-tap.js";
 import { sensorSample, type SensorSample } from "./sensor-sample.js";
 
 /**
@@ -88,5 +90,55 @@ export function stampSample<T>(
     sequenceNumber,
     quality: extras.quality,
     status: extras.status,
+  });
+}
+
+/**
+ * The `debugTap` option of the sensor sources: a tap, or a tap with the
+ * envelope fields to use. Each emitted value is published to the tap
+ * (through the {@link debugTap} operator) as the source emits it.
+ */
+export type SourceDebugTapOption =
+  | SensorDebugTap
+  | {
+      tap: SensorDebugTap;
+      /** @default "raw" */
+      stage?: DebugStage;
+      /** @default the source's `name`, else its lego kind */
+      streamName?: string;
+      /** @default the source's identity id, else the stream name */
+      sourceId?: string;
+      /** @default [] */
+      upstreamIds?: readonly string[];
+      /** @default the source's group, else the tap's */
+      group?: string;
+    };
+
+/** What a source knows to fill in a debug tap's defaults. */
+export interface SourceDebugTapDefaults {
+  readonly kind: string;
+  readonly name: string | undefined;
+  readonly group: string | undefined;
+  readonly sourceId: string | undefined;
+}
+
+/**
+ * The operator publishing a source's values to its `debugTap` option, or
+ * `undefined` without one; validates the option now.
+ * @internal shared by the sensor sources; not part of the package surface.
+ */
+export function sourceDebugTap<T>(option: SourceDebugTapOption | undefined, defaults: SourceDebugTapDefaults): MonoTypeOperatorFunction<T> | undefined {
+  if (option === undefined) return undefined;
+  const fields = option instanceof SensorDebugTap ? { tap: option } : requireObject("debugTap", option);
+  if (!(fields.tap instanceof SensorDebugTap)) throw new TypeError("debugTap.tap must be a SensorDebugTap");
+  const streamName = optional("debugTap.streamName", fields.streamName, requireNonEmptyString) ?? defaults.name ?? defaults.kind;
+  const group = optionalGroup(fields.group, "debugTap.group") ?? defaults.group;
+  const upstreamIds = fields.upstreamIds as readonly string[] | undefined;
+  return debugTap<T>(fields.tap, {
+    stage: requireOneOf("debugTap.stage", fields.stage ?? "raw", DEBUG_STAGES),
+    streamName,
+    sourceId: optional("debugTap.sourceId", fields.sourceId, requireString) ?? defaults.sourceId ?? streamName,
+    ...(upstreamIds === undefined ? {} : { upstreamIds }),
+    ...(group === undefined ? {} : { group }),
   });
 }

@@ -1,7 +1,7 @@
 import { BehaviorSubject, EMPTY, Observable, Subject, of, take, type Subscribable } from "rxjs";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { fakePeripheral, marbles, type MarbleHelpers } from "manyfold-rx/testing";
-import { duplexPeripheral, type LegoObservable, type SensorEvent, type SensorSample } from "../../src/index.js";
+import { duplexPeripheral, SensorDebugTap, type LegoObservable, type SensorEvent, type SensorSample } from "../../src/index.js";
 
 const assertDeepEqual = (actual: unknown, expected: unknown): void => {
   expect(actual).toEqual(expected);
@@ -221,6 +221,15 @@ describe("duplexPeripheral — inputs and lifecycle", () => {
     duplexPeripheral(peripheral, { control: of("x"), eventType: "rpm", group: "hvac" }).subscribe((e) => events.push(e));
     expect(events.map((e) => [e.eventType, e.data, e.identity.id, e.identity.group, e.sequenceNumber])).toEqual([
       ["rpm", 4, "fan", "hvac", 1],
+    ]);
+  });
+
+  it("publishes emitted values to a debug tap, under its own kind by default", () => {
+    const tap = new SensorDebugTap();
+    duplexPeripheral(fakePeripheral<number, string>({ items: [1, 2] }), { control: of("x"), debugTap: tap }).subscribe();
+    expect(tap.snapshot().map((e) => [e.streamName, e.payload])).toEqual([
+      ["DuplexSensorPeripheral", 1],
+      ["DuplexSensorPeripheral", 2],
     ]);
   });
 

@@ -9,7 +9,9 @@ import {
   ManualClock,
   RetryPolicy,
   SequenceCounter,
+  sensorHealth,
   sensorReading,
+  type HealthStatus,
   type InvalidSourceItem,
   type LocalSensorSource,
   type SensorSample,
@@ -260,6 +262,25 @@ describe("localSensorSource — samples", () => {
     expect(events).toEqual([]);
     clock.advance(10);
     expect(events).toEqual(["sample 5", "complete"]);
+  });
+
+  it("errors$ lets sensorHealth count skipped failures while the samples go on", () => {
+    const clock = new ManualClock();
+    const source = localSensorSource(scripted([1, new Error("crc"), 3, new Error("crc"), 5]), {
+      every: 10,
+      scheduler: clock,
+      onReadError: "skip",
+    });
+    const health: HealthStatus[] = [];
+    source.pipe(sensorHealth({ staleAfter: 100, errors: source.errors$, scheduler: clock })).subscribe((h) => health.push(h));
+    clock.advance(40);
+    const errors = health.filter((h) => h.status === "error");
+    expect(errors.map((h) => [h.observedAt, h.errorCount, h.message])).toEqual([
+      [10, 1, "crc"],
+      [30, 2, "crc"],
+    ]);
+    expect(health.at(-1)?.status).not.toBe("stale");
+    expect(source.lego.counters).toMatchObject({ skipped: 2, emitted: 3 });
   });
 
   it("property: in skip mode every tick yields a sample or a reported failure, samples numbered consecutively", () => {

@@ -4,6 +4,7 @@ import { fakePeripheral, marbles, type MarbleHelpers } from "manyfold-rx/testing
 import {
   fromPeripheral,
   ManualClock,
+  SensorDebugTap,
   SequenceCounter,
   sensorIdentity,
   type InvalidSourceItem,
@@ -411,6 +412,38 @@ describe("fromPeripheral — descriptor and groups", () => {
   });
 });
 
+describe("fromPeripheral — debug tap", () => {
+  it("publishes each emitted value with the adapter's defaults (raw stage, name, identity id, group)", () => {
+    const clock = new ManualClock(7);
+    const tap = new SensorDebugTap({ clock });
+    const events: SensorEvent[] = [];
+    fromPeripheral(fakePeripheral({ items: [1, Number.NaN, 2] }), {
+      wrapSample: true,
+      identity: { id: "thermo-1" },
+      name: "thermo",
+      group: "ambient",
+      debugTap: tap,
+    }).subscribe((e) => events.push(e as unknown as SensorEvent));
+    const envelopes = tap.snapshot();
+    expect(envelopes.map((e) => [e.stage, e.streamName, e.sourceId, e.group, e.timestamp])).toEqual([
+      ["raw", "thermo", "thermo-1", "ambient", 7],
+      ["raw", "thermo", "thermo-1", "ambient", 7],
+    ]);
+    // exactly what was emitted (the invalid NaN is not published)
+    expect(envelopes.map((e) => e.payload)).toEqual(events);
+  });
+
+  it("takes stage, streamName and sourceId from the option; falls back to the kind and the tap's group", () => {
+    const tap = new SensorDebugTap({ group: "debug" });
+    fromPeripheral(fakePeripheral({ items: ["x"] }), { debugTap: { tap, stage: "view" } }).subscribe();
+    fromPeripheral(fakePeripheral({ items: ["y"] }), { debugTap: { tap, streamName: "s", sourceId: "id", group: "g" } }).subscribe();
+    expect(tap.snapshot().map((e) => [e.stage, e.streamName, e.sourceId, e.group, e.payload])).toEqual([
+      ["view", "PeripheralAdapter", "PeripheralAdapter", "debug", "x"],
+      ["raw", "s", "id", "g", "y"],
+    ]);
+  });
+});
+
 describe("fromPeripheral — validation at construction", () => {
   const ok = fakePeripheral();
   const cases: [string, () => unknown, ErrorConstructor, RegExp][] = [
@@ -433,6 +466,10 @@ describe("fromPeripheral — validation at construction", () => {
     ["name not a string", () => fromPeripheral(ok, { name: 3 as never }), TypeError, /name/],
     ["identity malformed", () => fromPeripheral(ok, { identity: { id: "" } }), RangeError, /identity\.id/],
     ["onInvalid not a function", () => fromPeripheral(ok, { onInvalid: true as never }), TypeError, /onInvalid/],
+    ["debugTap not a tap", () => fromPeripheral(ok, { debugTap: 1 as never }), TypeError, /debugTap/],
+    ["debugTap.tap not a tap", () => fromPeripheral(ok, { debugTap: { tap: {} } as never }), TypeError, /debugTap\.tap/],
+    ["debugTap.stage unknown", () => fromPeripheral(ok, { debugTap: { tap: new SensorDebugTap(), stage: "wire" as never } }), RangeError, /debugTap\.stage/],
+    ["debugTap.streamName empty", () => fromPeripheral(ok, { debugTap: { tap: new SensorDebugTap(), streamName: "" } }), RangeError, /debugTap\.streamName/],
   ];
   it.each(cases)("%s", (_label, make, kind, message) => {
     expect(make).toThrow(kind);

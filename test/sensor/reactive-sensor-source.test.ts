@@ -5,6 +5,7 @@ import { marbles, type MarbleHelpers } from "manyfold-rx/testing";
 import {
   ManualClock,
   reactiveSensorSource,
+  SensorDebugTap,
   SequenceCounter,
   sensorReading,
   type InvalidSourceItem,
@@ -165,6 +166,26 @@ describe("reactiveSensorSource — behaviour", () => {
     expect(source.lego.counters).toEqual({ received: 0, emitted: 0, invalid: 0 });
   });
 
+  it("publishes each emitted sample to a debug tap; identity and group fill the defaults", () => {
+    const clock = new ManualClock(3);
+    const tap = new SensorDebugTap({ clock });
+    const seen: SensorSample<number>[] = [];
+    const source = reactiveSensorSource(new Observable<number>((s) => [1, Number.NaN, 2].forEach((v) => s.next(v))), {
+      wrapSample: true,
+      scheduler: clock,
+      identity: { id: "bme280" },
+      group: "ambient",
+      debugTap: { tap, stage: "logical" },
+    });
+    source.subscribe((s) => seen.push(s));
+    expect(tap.snapshot().map((e) => [e.stage, e.streamName, e.sourceId, e.group, e.timestamp])).toEqual([
+      ["logical", "ReactiveSensorSource", "bme280", "ambient", 3],
+      ["logical", "ReactiveSensorSource", "bme280", "ambient", 3],
+    ]);
+    expect(tap.snapshot().map((e) => e.payload)).toEqual(seen);
+    expect(source.identity.id).toBe("bme280");
+  });
+
   it("accepts a non-RxJS Subscribable", () => {
     const subject = new Subject<number>();
     const subscribable: Subscribable<number> = { subscribe: (o) => subject.subscribe(o) };
@@ -184,7 +205,7 @@ describe("reactiveSensorSource — behaviour", () => {
         });
         reactiveSensorSource(source, { wrapSample: true, scheduler: new ManualClock() }).subscribe((s) => seen.push(s));
         const valid = values.filter((v) => !Number.isNaN(v));
-        expect(seen.map((s) => s.value)).toEqual(valid.map((v) => v + 0));
+        expect(seen.map((s) => s.value)).toEqual(valid);
         expect(seen.map((s) => s.sequenceNumber)).toEqual(valid.map((_, i) => i + 1));
       }),
     );
@@ -202,6 +223,8 @@ describe("reactiveSensorSource — validation at construction", () => {
     ["sequence not a counter", () => reactiveSensorSource(source, { sequence: 1 as never }), TypeError, /sequence/],
     ["identity malformed", () => reactiveSensorSource(source, { identity: { tags: "x" as never } }), TypeError, /identity\.tags/],
     ["onInvalid not a function", () => reactiveSensorSource(source, { onInvalid: 1 as never }), TypeError, /onInvalid/],
+    ["debugTap not a tap", () => reactiveSensorSource(source, { debugTap: "tap" as never }), TypeError, /debugTap/],
+    ["debugTap.sourceId not a string", () => reactiveSensorSource(source, { debugTap: { tap: new SensorDebugTap(), sourceId: 1 as never } }), TypeError, /debugTap\.sourceId/],
     ["name empty", () => reactiveSensorSource(source, { name: "" }), RangeError, /name/],
     ["group not a string", () => reactiveSensorSource(source, { group: 1 as never }), TypeError, /group/],
   ];
