@@ -2,13 +2,14 @@
  * A polled sensor: a flaky I²C thermometer read every `every` ms with
  * `localSensorSource`. A read that fails is retried once after a short
  * backoff; a read that still fails is skipped (reported, not fatal), and
- * the samples keep consecutive sequence numbers.
+ * the samples keep consecutive sequence numbers. `sensorHealth` watches
+ * the samples and counts the skipped failures through `errors$`.
  *
  * Run it: `node --import tsx examples/polled-sensor.ts`
  */
 import { pathToFileURL } from "node:url";
-import { firstValueFrom, take, tap, toArray } from "rxjs";
-import { BackoffPolicy, RetryPolicy, localSensorSource, messageOf, type SensorSample } from "manyfold-rx";
+import { firstValueFrom, share, take, tap, toArray } from "rxjs";
+import { BackoffPolicy, RetryPolicy, localSensorSource, messageOf, sensorHealth, type SensorSample } from "manyfold-rx";
 
 export interface PolledSensorExampleOptions {
   /** Polling period, ms. @default 50 */
@@ -56,8 +57,15 @@ export async function main(options: PolledSensorExampleOptions = {}): Promise<Se
     group: "ambient",
   });
 
+  // One poller shared by the consumer and the health watchdog.
+  const samples$ = temperature$.pipe(share());
+  const health = samples$
+    .pipe(sensorHealth({ staleAfter: Math.max(every * 10, 1_000), errors: temperature$.errors$, group: "ambient" }))
+    .subscribe(({ status, errorCount, message }) => {
+      log(`health: ${status}${errorCount > 0 ? ` (errors: ${errorCount})` : ""}${message === "" ? "" : ` — ${message}`}`);
+    });
   const samples = await firstValueFrom(
-    temperature$.pipe(
+    samples$.pipe(
       take(options.samples ?? 6),
       tap((sample) => {
         log(`#${sample.sequenceNumber} ${sample.value.toFixed(1)} °C`);
@@ -65,6 +73,7 @@ export async function main(options: PolledSensorExampleOptions = {}): Promise<Se
       toArray(),
     ),
   );
+  health.unsubscribe();
   const { reads, retries, skipped, emitted } = temperature$.lego.counters;
   log(`reads=${reads} retries=${retries} skipped=${skipped} emitted=${emitted}`);
   return samples;

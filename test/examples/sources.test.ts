@@ -20,11 +20,15 @@ async function runExample(name: string): Promise<string[]> {
 }
 
 const polledOutput = [
+  "health: stale — sensor input is stale",
+  "health: ok",
   "#1 21.1 °C",
   "#2 21.2 °C",
   "#3 21.3 °C",
   "#4 21.4 °C",
   "skipped a poll: NACK from 0x48",
+  "health: error (errors: 1) — NACK from 0x48",
+  "health: ok (errors: 1)",
   "#5 21.5 °C",
   "#6 21.6 °C",
   "reads=9 retries=2 skipped=1 emitted=6",
@@ -41,7 +45,7 @@ const heartOutput = [
 ];
 
 describe("examples/polled-sensor", () => {
-  it("retries the busy read, skips the failed poll, numbers the samples consecutively", async () => {
+  it("retries the busy read, skips the failed poll (counted by sensorHealth), numbers the samples consecutively", async () => {
     const lines: string[] = [];
     const samples = await polledSensor({ every: 10, log: (line) => lines.push(line) });
     expect(lines).toEqual(polledOutput);
