@@ -9,7 +9,7 @@ import { requireClock, requireCodec } from "./durable-validate.js";
 import { ManualClock } from "../time/manual-clock.js";
 import type { Keyspace } from "./keyspace.js";
 import type { LevelDatabase } from "./level-database.js";
-import { decodeRecordEnvelope, encodeRecordEnvelopes } from "./record-envelope.js";
+import { encodeRecordEnvelopes, recordEnvelopePayload, recordEnvelopeTime } from "./record-envelope.js";
 import { WriteAheadLog, type WalAppendOptions, type WalReadRange, type WalRecord } from "./write-ahead-log.js";
 
 /**
@@ -73,7 +73,7 @@ export function validateRetention(value: unknown): RetentionOptions {
 
 function appendedAtOf(bytes: Uint8Array): number | undefined {
   try {
-    return decodeRecordEnvelope(bytes).appendedAt;
+    return recordEnvelopeTime(bytes);
   } catch {
     return undefined;
   }
@@ -228,14 +228,24 @@ export class EventLog<T> {
 
   /** Opens a stored record's envelope and decodes its value; `DECODE_FAILED` when either is damaged. */
   decodeRecord(record: WalRecord): EventRecord<T> {
-    const { appendedAt, payload } = this.unwrap(record.offset, record.bytes);
+    return this.decodeAt(record.offset, record.bytes);
+  }
+
+  /** {@link decodeRecord} for a record given as its offset and stored bytes. */
+  decodeAt(offset: number, bytes: Uint8Array): EventRecord<T> {
+    let appendedAt: number;
+    try {
+      appendedAt = recordEnvelopeTime(bytes);
+    } catch (error) {
+      throw this.damagedError(offset, error);
+    }
     let value: T;
     try {
-      value = this.codec.decode(payload);
+      value = this.codec.decode(recordEnvelopePayload(bytes));
     } catch (error) {
-      throw this.decodeError(record.offset, error);
+      throw this.decodeError(offset, error);
     }
-    return { offset: record.offset, value, appendedAt };
+    return { offset, value, appendedAt };
   }
 
   /** The decoded records in `[from, to)`; a record that cannot be decoded fails with `DECODE_FAILED`. */
@@ -318,16 +328,11 @@ export class EventLog<T> {
     return removed;
   }
 
-  private unwrap(offset: number, bytes: Uint8Array): StoredEvent {
-    try {
-      const { appendedAt, payload } = decodeRecordEnvelope(bytes);
-      return { offset, appendedAt, payload };
-    } catch (error) {
-      throw new LegoError("DECODE_FAILED", `event log "${this.wal.keyspace.name}": record ${offset} is damaged: ${messageOf(error)}`, {
-        cause: error,
-        group: this.group,
-      });
-    }
+  private damagedError(offset: number, error: unknown): LegoError {
+    return new LegoError("DECODE_FAILED", `event log "${this.wal.keyspace.name}": record ${offset} is damaged: ${messageOf(error)}`, {
+      cause: error,
+      group: this.group,
+    });
   }
 
   private assertOpen(): void {

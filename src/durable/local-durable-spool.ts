@@ -579,10 +579,10 @@ export class LocalDurableSpool<T> {
     for (;;) {
       const end = this.log.nextOffset;
       if (cursor < end) {
-        for await (const chunk of this.log.chunks({ from: cursor, to: end, chunkSize })) {
-          for (const record of chunk) {
+        for await (const chunk of this.log.wal.entryChunks({ from: cursor, to: end, chunkSize })) {
+          for (const [key, bytes] of chunk) {
             if (run.halt !== undefined) break;
-            this.emitRecord(subscriber, record);
+            this.emitRecord(subscriber, Number.parseInt(key, 16), bytes);
           }
           if (run.halt !== undefined) break;
         }
@@ -602,12 +602,12 @@ export class LocalDurableSpool<T> {
     }
   }
 
-  private emitRecord(subscriber: Subscriber<SpoolRecord<T>>, record: { offset: number; bytes: Uint8Array }): void {
+  private emitRecord(subscriber: Subscriber<SpoolRecord<T>>, offset: number, bytes: Uint8Array): void {
     let decoded: SpoolRecord<T>;
     try {
-      decoded = this.log.decodeRecord(record);
+      decoded = this.log.decodeAt(offset, bytes);
     } catch (error) {
-      this.reportInvalid({ reason: "decode", offset: record.offset, error: asLegoError(error, "DECODE_FAILED", this.group) });
+      this.reportInvalid({ reason: "decode", offset, error: asLegoError(error, "DECODE_FAILED", this.group) });
       return;
     }
     this.meter.count("replayed");

@@ -65,11 +65,24 @@ export function encodeRecordEnvelopes(appendedAt: number, payloads: readonly Uin
 /** Scratch space for reading the float64 without a DataView per record. */
 const scratch = new DataView(new ArrayBuffer(8));
 
-/** Reads an envelope; a TypeError names what is wrong with bytes that are not one. */
-export function decodeRecordEnvelope(bytes: Uint8Array): RecordEnvelope {
+/**
+ * The append time of an envelope (read without allocating); a TypeError
+ * names what is wrong with bytes that are not an envelope.
+ */
+export function recordEnvelopeTime(bytes: Uint8Array): number {
   if (bytes.length < HEADER_BYTES) throw new TypeError(`record envelope is ${bytes.length} bytes, shorter than its 9-byte header`);
   const version = bytes[0] ?? 0;
   if (version !== ENVELOPE_VERSION) throw new TypeError(`record envelope version ${version} is not supported (expected 1)`);
   for (let i = 0; i < 8; i++) scratch.setUint8(i, bytes[i + 1] ?? 0);
-  return { appendedAt: scratch.getFloat64(0), payload: bytes.subarray(HEADER_BYTES) };
+  return scratch.getFloat64(0);
+}
+
+/** The payload of an envelope whose header {@link recordEnvelopeTime} accepted (a view, not a copy). */
+export function recordEnvelopePayload(bytes: Uint8Array): Uint8Array {
+  return bytes.subarray(HEADER_BYTES);
+}
+
+/** Reads an envelope; a TypeError names what is wrong with bytes that are not one. */
+export function decodeRecordEnvelope(bytes: Uint8Array): RecordEnvelope {
+  return { appendedAt: recordEnvelopeTime(bytes), payload: recordEnvelopePayload(bytes) };
 }
