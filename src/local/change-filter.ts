@@ -1,8 +1,6 @@
-import { Observable } from "rxjs";
-import { legoMeter, withLego, type MonoLegoOperator } from "../atom/lego-descriptor.js";
+import type { MonoLegoOperator } from "../atom/lego-descriptor.js";
 import { optional, optionalGroup, requireFunction, requireNonEmptyString } from "../atom/validate.js";
-import { hotCounters } from "./hot-counters.js";
-import { subscribeWithin } from "./subscribe-within.js";
+import { acceptingFilter } from "./accepting-filter.js";
 
 /** Options of {@link ChangeFilter} and {@link changeFilter}. */
 export interface ChangeFilterOptions<T> {
@@ -93,37 +91,5 @@ export function changeFilter<T>(keyOrOptions?: ((value: T) => unknown) | ChangeF
   const key = optionalKey(options.key);
   const group = optionalGroup(options.group);
   const name = optional("name", options.name, requireNonEmptyString);
-  const meter = legoMeter("ChangeFilter", { name, group }, ["passed", "suppressed"]);
-
-  const counters = hotCounters(meter, ["passed", "suppressed"] as const);
-
-  const operator = (source: Observable<T>): Observable<T> =>
-    new Observable<T>((subscriber) => {
-      const changes = new ChangeFilter<T>(key === undefined ? {} : { key });
-      subscribeWithin(subscriber, source, {
-        next: (value) => {
-          let pass: boolean;
-          try {
-            pass = changes.accepts(value);
-          } catch (error) {
-            // A throwing key is the caller's bug: it ends the stream, as in distinctUntilChanged.
-            subscriber.error(error);
-            return;
-          }
-          if (pass) {
-            counters.passed++;
-            subscriber.next(value);
-          } else {
-            counters.suppressed++;
-          }
-        },
-        error: (error: unknown) => {
-          subscriber.error(error);
-        },
-        complete: () => {
-          subscriber.complete();
-        },
-      });
-    });
-  return withLego(operator, meter.descriptor);
+  return acceptingFilter("ChangeFilter", { name, group }, () => new ChangeFilter<T>(key === undefined ? {} : { key }));
 }

@@ -1,9 +1,7 @@
-import { Observable } from "rxjs";
-import { legoMeter, withLego, type MonoLegoOperator } from "../atom/lego-descriptor.js";
+import type { MonoLegoOperator } from "../atom/lego-descriptor.js";
 import { optional, optionalGroup, requireNonEmptyString, requireNonNegative } from "../atom/validate.js";
 import { optionalKey } from "./change-filter.js";
-import { hotCounters } from "./hot-counters.js";
-import { subscribeWithin } from "./subscribe-within.js";
+import { acceptingFilter } from "./accepting-filter.js";
 
 /** Options of {@link ThresholdFilter} and {@link thresholdFilter}. */
 export interface ThresholdFilterOptions<T> {
@@ -169,36 +167,5 @@ export function thresholdFilter<T>(
   if (keyFn !== undefined) settings.key = keyFn;
   const group = optionalGroup(options.group);
   const name = optional("name", options.name, requireNonEmptyString);
-  const meter = legoMeter("ThresholdFilter", { name, group }, ["passed", "suppressed"]);
-  const counters = hotCounters(meter, ["passed", "suppressed"] as const);
-
-  const operator = (source: Observable<T>): Observable<T> =>
-    new Observable<T>((subscriber) => {
-      const deadband = new ThresholdFilter<T>(settings);
-      subscribeWithin(subscriber, source, {
-        next: (value) => {
-          let pass: boolean;
-          try {
-            pass = deadband.accepts(value);
-          } catch (error) {
-            // A throwing key is the caller's bug: it ends the stream, as in distinctUntilChanged.
-            subscriber.error(error);
-            return;
-          }
-          if (pass) {
-            counters.passed++;
-            subscriber.next(value);
-          } else {
-            counters.suppressed++;
-          }
-        },
-        error: (error: unknown) => {
-          subscriber.error(error);
-        },
-        complete: () => {
-          subscriber.complete();
-        },
-      });
-    });
-  return withLego(operator, meter.descriptor);
+  return acceptingFilter("ThresholdFilter", { name, group }, () => new ThresholdFilter<T>(settings));
 }
