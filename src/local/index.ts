@@ -3,7 +3,7 @@ export { SequenceCounter, type SequenceCounterOptions } from "./sequence-counter
 export { BoundedRingBuffer, type BoundedRingBufferOptions } from "./bounded-ring-buffer.js";
 export { bytesCodec, jsonCodec, numberCodec, stringCodec } from "./value-codecs.js";
 export { Watchdog, watchdog, type WatchdogMachineOptions, type WatchdogOptions, type WatchdogState } from "./watchdog.js";
-export { PipelineGraph, pipeline, type DescribedPipeline, type PipelineGraphOptions, type PipelineStage } from "./graph.js";
+export { PipelineGraph, pipeline, type DescribedPipeline, type PipelineBranch, type PipelineGraphOptions, type PipelineStage } from "./graph.js";
 export { retryWithBackoff, type RetryInfo, type RetryWithBackoffOptions } from "./retry-with-backoff.js";
 export {
   retryLoop,
