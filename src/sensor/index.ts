@@ -46,6 +46,7 @@ export {
   type SerialLineSettings,
   type SerialOpenFailureReason,
   type SerialOpenOptions,
+  type SerialPortControls,
   type SerialPortEvent,
   type SerialPortSource,
   type SerialPortSourceOptions,

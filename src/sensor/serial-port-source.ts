@@ -1,4 +1,13 @@
-import { Observable, share, Subject, type SchedulerLike, type Subscriber, type Subscription } from "rxjs";
+import { stat } from "node:fs/promises";
+import {
+  Observable,
+  share,
+  Subject,
+  type SchedulerAction,
+  type SchedulerLike,
+  type Subscriber,
+  type Subscription,
+} from "rxjs";
 import { legoMeter, withLego, derivedName, type LegoMeter, type LegoObservable } from "../atom/lego-descriptor.js";
 import { LegoError, messageOf } from "../atom/lego-error.js";
 import {
@@ -7,6 +16,7 @@ import {
   requireBoolean,
   requireNonEmptyString,
   requireObject,
+  requirePositive,
   requirePositiveInteger,
 } from "../atom/validate.js";
 import { BoundedRingBuffer } from "../local/bounded-ring-buffer.js";
@@ -119,6 +129,16 @@ export interface SerialPortSourceOptions extends SerialLineSettings {
    * @default undefined
    */
   commands?: Observable<Uint8Array | string>;
+  /**
+   * While a port is open, check every `presenceCheck` ms that its path still
+   * exists, and treat a vanished path as a lost connection. serialport's
+   * Linux binding can miss a hang-up: a read that starts after the device
+   * went away loops on end-of-file and never settles
+   * (serialport/bindings-cpp#162), so a USB adapter pulled mid-stream could
+   * go unnoticed. `false` turns the check off.
+   * @default 1000 with serialport's real binding on a filesystem path (one starting with "/"), else false
+   */
+  presenceCheck?: number | false;
   /** The largest chunk read at once, in bytes. @default 65536 */
   readSize?: number;
   /** Bound on writes queued behind the one in flight, and on commands waiting for a port. @default 64 */
@@ -163,8 +183,8 @@ export type SerialPortEvent =
       readonly error?: unknown;
     };
 
-/** The Observable {@link fromSerialPort} returns: byte chunks plus the duplex and status members. */
-export interface SerialPortSource extends LegoObservable<Uint8Array> {
+/** The duplex and status members of a {@link SerialPortSource}. */
+export interface SerialPortControls {
   /** The device path. */
   readonly path: string;
   /** True while a port is open. */
@@ -181,6 +201,9 @@ export interface SerialPortSource extends LegoObservable<Uint8Array> {
    */
   write(data: Uint8Array | string): Promise<void>;
 }
+
+/** The Observable {@link fromSerialPort} returns: byte chunks plus the duplex and status members. */
+export type SerialPortSource = LegoObservable<Uint8Array> & SerialPortControls;
 
 const COUNTERS = [
   "opens",
@@ -325,6 +348,7 @@ interface Config {
   readonly commands: Observable<Uint8Array | string> | undefined;
   readonly readSize: number;
   readonly maxPendingWrites: number;
+  readonly presenceCheck: number | undefined;
   readonly name: string | undefined;
   readonly group: string | undefined;
 }
@@ -341,6 +365,13 @@ function requireChoice(name: keyof typeof LINE_CHOICES, value: unknown): void {
   const type = typeof allowed[0];
   if (typeof value !== type) throw new TypeError(`${name} must be one of ${allowed.join(" | ")}, got ${typeof value}`);
   if (!allowed.includes(value)) throw new RangeError(`${name} must be one of ${allowed.join(" | ")}, got ${String(value)}`);
+}
+
+function presenceCheckOption(value: unknown, realFilesystemPath: boolean): number | undefined {
+  if (value === false) return undefined;
+  if (value === undefined) return realFilesystemPath ? 1000 : undefined;
+  if (typeof value !== "number") throw new TypeError(`presenceCheck must be a number of ms or false, got ${typeof value}`);
+  return requirePositive("presenceCheck", value);
 }
 
 function validate(options: SerialPortSourceOptions): Config {
@@ -377,6 +408,7 @@ function validate(options: SerialPortSourceOptions): Config {
     scheduler: schedulerOption(options.scheduler, group),
     commands,
     readSize: optional("readSize", options.readSize, requirePositiveInteger) ?? 65_536,
+    presenceCheck: presenceCheckOption(options.presenceCheck, binding === undefined && path.startsWith("/")),
     maxPendingWrites: optional("maxPendingWrites", options.maxPendingWrites, requirePositiveInteger) ?? 64,
     name: optional("name", options.name, requireNonEmptyString) ?? derivedName(group, "serial_port_source"),
     group,
@@ -391,6 +423,7 @@ class SerialConnection {
   private port: SerialBindingPort | undefined;
   private stopped = false;
   private wait: Subscription | undefined;
+  private presence: Subscription | undefined;
   private inFlight: Promise<void> = Promise.resolve();
   private commandsSubscription: Subscription | undefined;
   private writeChain: Promise<void> = Promise.resolve();
@@ -435,6 +468,7 @@ class SerialConnection {
   stop(): Promise<void> {
     this.stopped = true;
     this.wait?.unsubscribe();
+    this.presence?.unsubscribe();
     this.commandsSubscription?.unsubscribe();
     this.waitingCommands.drain();
     const port = this.port;
@@ -538,6 +572,7 @@ class SerialConnection {
     if (reconnect) this.meter.count("reconnects");
     this.emit({ type: "open", at: this.now(), attempt, reconnect });
     void this.readLoop(port);
+    this.watchPresence(port);
     for (const command of this.waitingCommands.drain()) this.command(command);
   }
 
@@ -585,9 +620,26 @@ class SerialConnection {
     }
   }
 
+  /** Checks now and then that the port's path still exists (see `presenceCheck`). */
+  private watchPresence(port: SerialBindingPort): void {
+    const period = this.config.presenceCheck;
+    if (period === undefined) return;
+    const check = (): void => {
+      stat(this.config.path).then(ignore, (error: unknown) => {
+        const code = (error as { code?: unknown }).code;
+        if (code === "ENOENT" || code === "ENOTDIR") this.lose(port, error);
+      });
+    };
+    this.presence = this.config.scheduler.schedule(function (this: SchedulerAction<undefined>) {
+      check();
+      this.schedule(undefined, period);
+    }, period);
+  }
+
   private lose(port: SerialBindingPort, error: unknown): void {
     if (this.port !== port) return;
     this.port = undefined;
+    this.presence?.unsubscribe();
     this.meter.count("disconnects");
     this.emit({ type: "closed", at: this.now(), reason: "disconnected", error });
     const decision = this.attempts.lost();

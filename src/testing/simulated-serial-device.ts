@@ -94,7 +94,7 @@ export interface ReceivedCommand {
   readonly bytes: Uint8Array;
 }
 
-/** One unplug: when the path went away and when it came back. */
+/** One unplug: when the path went away and when it came back (existed again). */
 export interface UnplugRecord {
   readonly at: number;
   readonly until: number | undefined;
@@ -134,8 +134,8 @@ interface Transport {
   readonly kind: "socat" | "mock";
   readonly path: string;
   readonly binding: SerialBinding | undefined;
-  /** The path appears; resolves once a host can open it. */
-  plug(): Promise<void>;
+  /** The path appears (`present` is called then); resolves once the device end is ready too. */
+  plug(present?: () => void): Promise<void>;
   /** The path disappears; an open host sees its port fail. */
   unplug(): Promise<void>;
   /** Writes into the line (lost when no host listens, as on a real wire). */
@@ -177,6 +177,110 @@ export function socatAvailable(): boolean {
 }
 
 /**
+ * One socat process linking two ptys. It runs with `-x`, so its log tells
+ * how many bytes it passed from the device to the host: an unplug can wait
+ * until everything the device wrote is on the host's side, as a cable pulled
+ * after the last byte left the UART.
+ */
+class Socat {
+  /** Bytes socat wrote to the host's pty so far. */
+  private forwarded = 0;
+  private readonly waiters = new Set<{ bytes: number; resolve: () => void }>();
+  private partial = "";
+  private head = "";
+  private started = false;
+  readonly process: ChildProcess;
+  readonly ready: Promise<void>;
+
+  constructor(devicePath: string, hostPath: string) {
+    this.process = spawn(
+      "socat",
+      ["-d", "-d", "-x", `pty,raw,echo=0,link=${devicePath}`, `pty,raw,echo=0,link=${hostPath}`],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    track(this.process);
+    this.ready = this.whenReady();
+    this.ready.catch(ignore);
+  }
+
+  get alive(): boolean {
+    return this.process.exitCode === null && this.process.signalCode === null;
+  }
+
+  /** Resolves once socat passed `bytes` device bytes on (or `within` ms passed, or it died). */
+  async forwardedAtLeast(bytes: number, within: number): Promise<void> {
+    if (this.forwarded >= bytes || !this.alive) return;
+    const abort = new AbortController();
+    await Promise.race([
+      new Promise<void>((resolve) => this.waiters.add({ bytes, resolve })),
+      sleep(within, asyncScheduler, abort.signal).catch(ignore),
+    ]);
+    abort.abort();
+  }
+
+  async kill(): Promise<void> {
+    if (!this.alive) return;
+    const exited = new Promise<void>((resolve) => {
+      this.process.once("exit", () => {
+        resolve();
+      });
+    });
+    this.process.kill("SIGTERM");
+    await exited;
+  }
+
+  private whenReady(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const abort = new AbortController();
+      const fail = (why: string): void => {
+        abort.abort();
+        reject(new Error(`socat did not start (${why}): ${this.head.trim()}`));
+      };
+      this.process.stderr?.on("data", (chunk: Buffer) => {
+        this.read(chunk.toString("latin1"));
+        if (this.started) {
+          abort.abort();
+          resolve();
+        }
+      });
+      this.process.once("error", (error) => {
+        fail(error.message);
+      });
+      this.process.once("exit", (code) => {
+        for (const waiter of this.waiters) waiter.resolve();
+        fail(`exited with ${String(code)}`);
+      });
+      // A safety net on real time: socat starts in milliseconds.
+      sleep(5000, asyncScheduler, abort.signal).then(() => {
+        fail("no transfer loop after 5 s");
+      }, ignore);
+    });
+  }
+
+  /** Parses socat's log: the start line, then `> <date> <time>  length=N from=A to=B` per device→host transfer. */
+  private read(text: string): void {
+    const lines = (this.partial + text).split("\n");
+    this.partial = lines.pop() ?? "";
+    for (const line of lines) {
+      if (!this.started) {
+        this.head += `${line}\n`;
+        this.started = line.includes("starting data transfer loop");
+        continue;
+      }
+      const transfer = /^> \S+ \S+\s+length=\d+ from=\d+ to=(\d+)/.exec(line);
+      if (transfer?.[1] === undefined) continue;
+      this.forwarded = Number(transfer[1]) + 1;
+      for (const waiter of this.waiters) {
+        if (this.forwarded >= waiter.bytes) {
+          this.waiters.delete(waiter);
+          waiter.resolve();
+        }
+      }
+    }
+  }
+}
+
+/**
  * A pty pair made by `socat`: the device writes into `<dir>/device`, the host
  * opens `<dir>/host` with serialport's real bindings.
  */
@@ -185,8 +289,10 @@ class SocatTransport implements Transport {
   readonly binding = undefined;
   readonly path: string;
   private readonly devicePath: string;
-  private socat: ChildProcess | undefined;
+  private socat: Socat | undefined;
   private port: SerialBindingPort | undefined;
+  /** Bytes the device wrote through the current socat. */
+  private written = 0;
 
   constructor(
     private readonly directory: string,
@@ -198,16 +304,13 @@ class SocatTransport implements Transport {
     this.devicePath = join(directory, "device");
   }
 
-  async plug(): Promise<void> {
+  async plug(present?: () => void): Promise<void> {
     if (this.socat !== undefined) return;
-    const socat = spawn(
-      "socat",
-      ["-d", "-d", `pty,raw,echo=0,link=${this.devicePath}`, `pty,raw,echo=0,link=${this.path}`],
-      { stdio: ["ignore", "ignore", "pipe"] },
-    );
-    track(socat);
+    const socat = new Socat(this.devicePath, this.path);
     this.socat = socat;
-    await this.ready(socat);
+    this.written = 0;
+    await socat.ready;
+    present?.();
     const { SerialPort } = await loadSerialport();
     const port = await (SerialPort.binding as unknown as SerialBinding).open({
       path: this.devicePath,
@@ -216,35 +319,6 @@ class SocatTransport implements Transport {
     });
     this.port = port;
     void this.readLoop(port);
-  }
-
-  /** Resolves once socat linked both ptys and entered its transfer loop. */
-  private ready(socat: ChildProcess): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let log = "";
-      const abort = new AbortController();
-      const fail = (why: string): void => {
-        abort.abort();
-        reject(new Error(`socat did not start (${why}): ${log.trim()}`));
-      };
-      socat.stderr?.on("data", (chunk: Buffer) => {
-        log += chunk.toString();
-        if (log.includes("starting data transfer loop")) {
-          abort.abort();
-          resolve();
-        }
-      });
-      socat.once("error", (error) => {
-        fail(error.message);
-      });
-      socat.once("exit", (code) => {
-        fail(`exited with ${String(code)}`);
-      });
-      // A safety net on real time: socat starts in milliseconds.
-      sleep(5000, asyncScheduler, abort.signal).then(() => {
-        fail("no transfer loop after 5 s");
-      }, ignore);
-    });
   }
 
   private async readLoop(port: SerialBindingPort): Promise<void> {
@@ -261,22 +335,17 @@ class SocatTransport implements Transport {
   }
 
   async unplug(): Promise<void> {
-    // Pull the cable after the last byte was on the wire: give socat a moment to pass on what the device wrote.
-    if (this.port !== undefined) await sleep(20, asyncScheduler);
     const port = this.port;
     const socat = this.socat;
     this.port = undefined;
     this.socat = undefined;
-    if (port?.isOpen === true) await port.close().catch(ignore);
-    if (socat !== undefined && socat.exitCode === null && socat.signalCode === null) {
-      const exited = new Promise<void>((resolve) => {
-        socat.once("exit", () => {
-          resolve();
-        });
-      });
-      socat.kill("SIGTERM");
-      await exited;
+    if (socat !== undefined && port !== undefined) {
+      // Pull the cable after the last byte left: socat passed it on, and the host had a moment to read it.
+      await socat.forwardedAtLeast(this.written, 2000);
+      await sleep(30, asyncScheduler);
     }
+    if (port?.isOpen === true) await port.close().catch(ignore);
+    await socat?.kill();
     // socat unlinks its links on exit; make sure, so the path really disappears.
     rmSync(this.path, { force: true });
     rmSync(this.devicePath, { force: true });
@@ -287,6 +356,7 @@ class SocatTransport implements Transport {
     if (port === undefined) return;
     await port.write(bytes);
     await port.drain();
+    this.written += bytes.byteLength;
   }
 
   async dispose(): Promise<void> {
@@ -419,13 +489,14 @@ class MockTransport implements Transport {
     return this.plugged;
   }
 
-  async plug(): Promise<void> {
+  async plug(present?: () => void): Promise<void> {
     if (!this.created) {
       const { SerialPortMock } = await loadSerialport();
       SerialPortMock.binding.createPort(this.path, { echo: false, record: false, maxReadSize: 65_536 });
       this.created = true;
     }
     this.plugged = true;
+    present?.();
   }
 
   unplug(): Promise<void> {
@@ -638,8 +709,9 @@ export function simulatedSerialDevice(
       const record: { at: number; until: number | undefined } = { at: scheduler.now(), until: undefined };
       unplugs.push(record);
       await sleep(step.unplug, scheduler, stopping.signal);
-      await transport.plug();
-      record.until = scheduler.now();
+      await transport.plug(() => {
+        record.until = scheduler.now();
+      });
     } else if ("silence" in step) {
       await sleep(step.silence, scheduler, stopping.signal);
     } else {

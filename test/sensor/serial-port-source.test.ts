@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { SerialPortMock } from "serialport";
 import { NEVER, Subject, of, throwError } from "rxjs";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { BackoffPolicy, LegoError, ManualClock, RetryPolicy, isLegoError } from "../../src/index.js";
 import {
   SerialOpenAttempts,
@@ -174,6 +177,9 @@ describe("fromSerialPort: descriptor and validation", () => {
     ["binding without open", { binding: {} }, TypeError, /binding must be a serialport binding/],
     ["bindingOptions not an object", { bindingOptions: 5 }, TypeError, /bindingOptions must be an object/],
     ["commands not an Observable", { commands: [1] }, TypeError, /commands must be an Observable/],
+    ["presenceCheck a string", { presenceCheck: "1s" }, TypeError, /presenceCheck must be a number of ms or false/],
+    ["presenceCheck zero", { presenceCheck: 0 }, RangeError, /presenceCheck must be a finite number > 0/],
+    ["presenceCheck true", { presenceCheck: true }, TypeError, /presenceCheck must be a number of ms or false/],
     ["readSize zero", { readSize: 0 }, RangeError, /readSize must be a positive integer/],
     ["maxPendingWrites negative", { maxPendingWrites: -1 }, RangeError, /maxPendingWrites must be a positive integer/],
     ["scheduler not a scheduler", { scheduler: {} }, TypeError, /scheduler must be a SchedulerLike/],
@@ -397,6 +403,54 @@ describe("fromSerialPort: reconnect", () => {
     r.last().emit("two");
     await until(() => r.text() === "onetwo", "two");
     expect(r.chunks.map(String)).toEqual(["one", "two"]);
+    sub.unsubscribe();
+  });
+});
+
+describe("fromSerialPort: presence check", () => {
+  it("treats a path that vanished as a lost connection, even when no read notices", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "manyfold-presence-"));
+    const path = join(dir, "ttyUSB0");
+    writeFileSync(path, "");
+    try {
+      const r = rig({ path, presenceCheck: 50, backoff: BackoffPolicy.fixed(10) }, false);
+      MockBinding.createPort(path, { echo: false, record: true });
+      const sub = r.subscribe();
+      await until(() => r.source.isOpen, "open");
+      r.clock.advance(50); // still there
+      await turn();
+      await turn();
+      expect(r.source.isOpen).toBe(true);
+      rmSync(path); // the adapter was pulled; the mock's pending read never fails by itself
+      r.clock.advance(50);
+      // stat() runs on libuv's thread pool: real IO, so wait on the event with a bounded timeout.
+      await vi.waitFor(
+        () => {
+          expect(r.types()).toContain("closed");
+        },
+        { timeout: 5000, interval: 5 },
+      );
+      expect(eventsOf(r.events, "closed")[0]).toMatchObject({
+        reason: "disconnected",
+        error: expect.objectContaining({ code: "ENOENT" }) as unknown,
+      });
+      expect(r.last().isOpen).toBe(false); // closed, which also ends a read stuck in the binding
+      expect(r.clock.pending).toBe(1); // only the reopen wait: the check stopped with the port
+      sub.unsubscribe();
+      expect(r.clock.pending).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("is off by default with an injected binding", async () => {
+    const r = rig();
+    const sub = r.subscribe();
+    await until(() => r.source.isOpen, "open");
+    expect(r.clock.pending).toBe(0); // nothing scheduled: /dev/ttyUNIT… does not exist, yet the port stays open
+    r.clock.advance(5000);
+    await turn();
+    expect(r.source.isOpen).toBe(true);
     sub.unsubscribe();
   });
 });
