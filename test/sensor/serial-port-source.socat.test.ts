@@ -13,6 +13,7 @@ import {
   fromSerialPort,
   isLegoError,
   type SensorEvent,
+  type SerialBinding,
   type SerialPortEvent,
 } from "manyfold-rx";
 import { simulatedSerialDevice, type SimulatedSerialDevice } from "manyfold-rx/testing";
@@ -144,6 +145,54 @@ describe("fromSerialPort over a socat pty pair", () => {
     cleanup.push(() => second.unsubscribe());
     await reopened;
     expect(again.isOpen).toBe(true);
+  });
+
+  it("notices a hang-up that the real binding misses (a read started after it), through the presence check", async () => {
+    const device = socatDevice([{ line: "wake the pending read" }]);
+    await device.start();
+    // The real binding, with reads held back on demand: the read loop's next read then starts after the hang-up,
+    // which serialport's Linux binding answers by looping on end-of-file forever (serialport/bindings-cpp#162).
+    const { SerialPort } = await import("serialport");
+    const real = SerialPort.binding as unknown as SerialBinding;
+    let gate: Promise<void> = Promise.resolve();
+    let openGate = (): void => undefined;
+    const binding: SerialBinding = {
+      async open(options) {
+        const port = await real.open(options);
+        return {
+          get isOpen() {
+            return port.isOpen;
+          },
+          read: async (buffer, offset, length) => {
+            await gate;
+            return port.read(buffer, offset, length);
+          },
+          write: (buffer) => port.write(buffer),
+          drain: () => port.drain(),
+          close: () => port.close(),
+        };
+      },
+    };
+    const port = fromSerialPort({ path: device.path, baudRate: 9600, binding, presenceCheck: 100 });
+    const events: SerialPortEvent[] = [];
+    port.events$.subscribe((event) => events.push(event));
+    const opened = firstValueFrom(port.events$.pipe(filter((event) => event.type === "open")));
+    const chunks: Uint8Array[] = [];
+    const subscription = port.subscribe((chunk) => chunks.push(chunk));
+    cleanup.push(() => subscription.unsubscribe());
+    await opened;
+    gate = new Promise((resolve) => {
+      openGate = resolve;
+    });
+    await device.play(); // the pending read returns this line; the next read waits at the gate
+    await vi.waitFor(() => expect(chunks).toHaveLength(1), { timeout: 5000, interval: 5 });
+    await device.stop(); // socat dies, the link disappears
+    openGate(); // the held read now starts on a hung-up tty
+    await vi.waitFor(() => expect(events.map((event) => event.type)).toContain("closed"), { timeout: 3000, interval: 10 });
+    expect(events.find((event) => event.type === "closed")).toMatchObject({
+      reason: "disconnected",
+      error: expect.objectContaining({ code: "ENOENT" }) as unknown,
+    });
   });
 
   it("reports a missing device with the real bindings as SERIAL_OPEN_FAILED (no such device) once retries are spent", async () => {
