@@ -8,8 +8,8 @@
  */
 import { DelimiterParser } from "@serialport/parser-delimiter";
 import { ReadlineParser } from "@serialport/parser-readline";
-import { from } from "rxjs";
-import { DelimitedMessageBuffer, decodeJsonEvents, delimited } from "../src/index.js";
+import { from, map } from "rxjs";
+import { DelimitedMessageBuffer, JsonEventDecoder, decodeJsonEvents, delimited } from "../src/index.js";
 import { compare, section, type BenchCase } from "./harness.js";
 
 const TOTAL_BYTES = 64 * 1024 * 1024;
@@ -180,9 +180,68 @@ function bareParse(name: string, messages: readonly (Uint8Array | string)[]): Be
   };
 }
 
+function parseText(message: Uint8Array | string): unknown {
+  return JSON.parse(typeof message === "string" ? message : Buffer.from(message.buffer, message.byteOffset, message.byteLength).toString("utf8"));
+}
+
+function parseInPipeline(name: string, messages: readonly (Uint8Array | string)[]): BenchCase {
+  return {
+    name,
+    run: () => {
+      from(messages)
+        .pipe(map(parseText))
+        .subscribe((value) => {
+          sink = value;
+        });
+      return messages.length;
+    },
+  };
+}
+
+function decoderClass(name: string, messages: readonly (Uint8Array | string)[]): BenchCase {
+  return {
+    name,
+    run: () => {
+      const decoder = new JsonEventDecoder();
+      const emit = (event: unknown): void => {
+        sink = event;
+      };
+      for (const message of messages) decoder.decodeTo(message, emit);
+      return messages.length;
+    },
+  };
+}
+
 const vsParseBytes = await compare(decodeVia("decodeJsonEvents() bytes", byteMessages), bareParse("JSON.parse loop (bytes)", byteMessages), perMessage);
+await compare(decoderClass("JsonEventDecoder.decodeTo bytes", byteMessages), bareParse("JSON.parse loop (bytes)", byteMessages), perMessage);
+await compare(decodeVia("decodeJsonEvents() bytes", byteMessages), parseInPipeline("from(…).pipe(map(JSON.parse))", byteMessages), perMessage);
 const vsParseText = await compare(decodeVia("decodeJsonEvents() text", textMessages), bareParse("JSON.parse loop (strings)", textMessages), perMessage);
 console.log(`(${byteMessages.length} messages, ${(messageBytes * MB).toFixed(0)} MB)`);
+
+section("memory: 64 MiB without a delimiter, then garbage with rare delimiters");
+{
+  const maxMessageBytes = 65_536;
+  const buffer = new DelimitedMessageBuffer({ maxMessageBytes, onInvalid: () => undefined });
+  const noDelimiter = Buffer.alloc(CHUNK_BYTES, 0x41);
+  const garbage = Buffer.alloc(CHUNK_BYTES);
+  for (let i = 0; i < garbage.length; i++) garbage[i] = (i * 2_654_435_761) >>> 24;
+  let largest = 0;
+  const gc = (globalThis as { gc?: () => void }).gc ?? ((): void => undefined);
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+  for (let i = 0; i < TOTAL_BYTES / CHUNK_BYTES; i++) {
+    buffer.feed(i % 2 === 0 ? noDelimiter : garbage, (message) => {
+      sink = message;
+    });
+    largest = Math.max(largest, buffer.bufferSize);
+  }
+  gc();
+  const heapAfter = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+  console.log(
+    `largest bufferSize ${largest} bytes (maxMessageBytes ${maxMessageBytes}), oversize drops ${buffer.oversize}, heap + buffers grew ${((heapAfter - heapBefore) * MB).toFixed(1)} MB`,
+  );
+  if (largest > maxMessageBytes) throw new Error("delimited held more than maxMessageBytes");
+}
 
 section("goals");
 console.log(`bytes vs parser-delimiter ${vsDelimiter.toFixed(2)}x (goal >= 1.5x)`);

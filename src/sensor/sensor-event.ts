@@ -51,7 +51,7 @@ export function makeSensorEvent<D>(
   sequenceNumber?: number,
   raw?: Uint8Array,
 ): SensorEvent<D> {
-  // One literal per shape, so events share hidden classes (this is the decoders' hot path).
+  // One literal per shape, so events share hidden classes.
   if (sequenceNumber !== undefined && raw !== undefined) {
     return Object.freeze({ eventType, data, observedAt, identity, sequenceNumber, raw, metadata });
   }

@@ -36,18 +36,27 @@ describe("JsonEventDecoder", () => {
       metadata: { battery: 3, rssi: -40 },
     });
     expect(Object.keys(event!.metadata)).toEqual(["battery", "rssi"]);
-    expect(Object.isFrozen(event) && Object.isFrozen(event!.metadata)).toBe(true);
     expect(decoder.decode('{"a":1}')?.sequenceNumber).toBe(2);
   });
 
-  it("copies raw so it does not share memory with the message", () => {
+  it("freezes events and metadata only when asked", () => {
+    const plain = new JsonEventDecoder().decode('{"b":1,"a":2}')!;
+    expect(Object.isFrozen(plain)).toBe(false);
+    const frozen = new JsonEventDecoder({ freeze: true });
+    for (const message of ['{"b":1,"a":2}', '{"a":1}', '{"event_type":"x","data":{}}']) {
+      const event = frozen.decode(message)!;
+      expect(Object.isFrozen(event) && Object.isFrozen(event.metadata)).toBe(true);
+    }
+  });
+
+  it("keeps the message itself as raw, as a plain Uint8Array", () => {
     const { decoder } = decoderWithLog();
     const chunk = utf8('{"a":1}\n{"b":2}');
     const message = chunk.subarray(0, 7);
-    const event = decoder.decode(message)!;
-    chunk[2] = 0x7a;
-    expect(new TextDecoder().decode(event.raw)).toBe('{"a":1}');
-    expect(event.raw!.buffer).not.toBe(chunk.buffer);
+    expect(decoder.decode(message)?.raw).toBe(message);
+    const fromBuffer = decoder.decode(Buffer.from('{"b":2}'))!.raw!;
+    expect(Buffer.isBuffer(fromBuffer)).toBe(false);
+    expect(fromBuffer).toEqual(utf8('{"b":2}'));
   });
 
   it("uses the default event type for a missing, null or empty event_type", () => {
@@ -143,6 +152,7 @@ describe("JsonEventDecoder", () => {
     [{ clock: {} }, TypeError, "clock"],
     [{ identity: { location: { x: "0", y: 0, z: 0 } } }, TypeError, "identity.location.x"],
     [{ onInvalid: 1 }, TypeError, "onInvalid"],
+    [{ freeze: "yes" }, TypeError, "freeze"],
     [{ group: "" }, RangeError, "group"],
   ])("rejects %o", (options, errorClass, name) => {
     expect(() => new JsonEventDecoder(options as never)).toThrow(errorClass);
