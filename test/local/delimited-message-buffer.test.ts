@@ -1,8 +1,15 @@
 import fc from "fast-check";
 import { Observable, take } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
-import { beforeEach, describe, expect, it } from "vitest";
-import { DelimitedMessageBuffer, delimited, type DelimitedMode, type InvalidMessage } from "../../src/index.js";
+import { beforeEach, describe, expect, expectTypeOf, it } from "vitest";
+import {
+  DelimitedMessageBuffer,
+  delimited,
+  type DelimitedChunk,
+  type DelimitedMode,
+  type InvalidMessage,
+  type LegoOperator,
+} from "../../src/index.js";
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const bytesOf = (...values: number[]): Uint8Array => new Uint8Array(values);
@@ -292,6 +299,13 @@ describe("delimited", () => {
     source.pipe(delimited({ mode: "text" }), take(2)).subscribe((line) => seen.push(line));
     expect(seen).toEqual(["0", "1"]);
     expect(produced).toBe(2);
+  });
+
+  it("emits strings in text mode and Uint8Arrays otherwise (types)", () => {
+    expectTypeOf(delimited({ mode: "text" })).toEqualTypeOf<LegoOperator<DelimitedChunk, string>>();
+    expectTypeOf(delimited()).toEqualTypeOf<LegoOperator<DelimitedChunk, Uint8Array>>();
+    expectTypeOf(new DelimitedMessageBuffer({ mode: "text" }).append("")).toEqualTypeOf<string[]>();
+    expectTypeOf(new DelimitedMessageBuffer().append("")).toEqualTypeOf<Uint8Array[]>();
   });
 
   it("carries a lego descriptor with live counters", () => {

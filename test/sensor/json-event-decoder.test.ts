@@ -1,8 +1,9 @@
 import fc from "fast-check";
 import { Observable, of, take } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, expectTypeOf, it } from "vitest";
 import {
+  DelimitedMessageBuffer,
   JsonEventDecoder,
   ManualClock,
   SequenceCounter,
@@ -10,6 +11,8 @@ import {
   delimited,
   sensorIdentity,
   type InvalidJsonEvent,
+  type JsonEventMessage,
+  type LegoOperator,
   type SensorEvent,
 } from "../../src/index.js";
 
@@ -267,6 +270,26 @@ describe("decodeJsonEvents", () => {
       });
       expectObservable(cold("-a-|", { a: "x" }).pipe(operator)).toBe("-#", undefined, new Error("callback failed"));
     });
+  });
+
+  it("has the operator type it documents", () => {
+    expectTypeOf(decodeJsonEvents()).toEqualTypeOf<LegoOperator<JsonEventMessage, SensorEvent>>();
+  });
+
+  it("never throws and never holds more than the bound on random bytes (classes)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 40 }), fc.integer({ min: 1, max: 24 }), (chunks, maxMessageBytes) => {
+        const frames = new DelimitedMessageBuffer({ maxMessageBytes, onInvalid: () => undefined });
+        const decoder = new JsonEventDecoder({ onInvalid: () => undefined });
+        for (const chunk of chunks) {
+          for (const message of frames.append(chunk)) decoder.decode(message);
+          expect(frames.bufferSize).toBeLessThanOrEqual(maxMessageBytes);
+        }
+        frames.end();
+        expect(decoder.decoded + decoder.invalid + decoder.blank).toBe(frames.messages);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("never throws on random bytes through delimited, and every event is well formed", () => {

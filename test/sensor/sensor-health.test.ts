@@ -1,7 +1,7 @@
 import { Observable, Subject, take } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
-import { beforeEach, describe, expect, it } from "vitest";
-import { ManualClock, sensorHealth, type HealthStatus } from "../../src/index.js";
+import { beforeEach, describe, expect, expectTypeOf, it } from "vitest";
+import { ManualClock, sensorHealth, type HealthStatus, type LegoOperator } from "../../src/index.js";
 
 const STALE = "sensor input is stale";
 const stale = (observedAt: number, errorCount = 0, message = STALE): HealthStatus => ({ status: "stale", observedAt, message, stale: true, errorCount });
@@ -113,6 +113,10 @@ describe("sensorHealth", () => {
         x: error(6, 1, "late failure", true),
       });
     });
+  });
+
+  it("is an operator from anything to HealthStatus", () => {
+    expectTypeOf(sensorHealth({ staleAfter: 1 })).toEqualTypeOf<LegoOperator<unknown, HealthStatus>>();
   });
 
   it("handles empty and never", () => {
