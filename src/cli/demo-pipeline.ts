@@ -82,6 +82,9 @@ export function demoPipeline(options: DemoPipelineOptions): DemoPipeline {
     // A sensor loop should outlive an unplug of any length: retry forever, backing off to 1 s.
     retry: RetryPolicy.forever(),
     backoff: BackoffPolicy.exponential({ initialDelay: 50, multiplier: 2, maxDelay: 1_000 }),
+    // A stat every 100 ms notices an unplug even when the binding misses the hang-up
+    // (bindings-cpp#162) and the device is back before a slower check would look.
+    ...(options.port.binding === undefined ? { presenceCheck: 100 } : {}),
     ...(scheduler === undefined ? {} : { scheduler }),
   });
   const frame = delimited({ mode: "bytes", maxMessageBytes: 4_096, onInvalid: countInvalid, group });
