@@ -8,7 +8,7 @@ import { simulatedSerialDevice, type SimulatedSerialDevice } from "../testing/si
 import { parseCommandLine, requireChoice } from "./args.js";
 import { EXIT, UsageError, type CliCommand, type CliIo } from "./command.js";
 import { demoScript } from "./demo-device.js";
-import { demoPipeline, type DemoPipeline } from "./demo-pipeline.js";
+import { DEMO_STAGE, demoPipeline, type DemoPipeline, type DemoStage } from "./demo-pipeline.js";
 import { parseDuration } from "./duration.js";
 
 const COMMAND = "manyfold demo";
@@ -94,20 +94,20 @@ function settingsFrom(argv: readonly string[]): DemoSettings | undefined {
   };
 }
 
-function count(pipeline: DemoPipeline, stage: number, counter: string): number {
-  return pipeline.graph.stages()[stage]?.counters[counter] ?? 0;
+function count(pipeline: DemoPipeline, stage: DemoStage, counter: string): number {
+  return pipeline.graph.stages()[DEMO_STAGE[stage]]?.counters[counter] ?? 0;
 }
 
 /** The status line: rates over the last second, totals, spool, health. */
 function statusLine(pipeline: DemoPipeline, spool: LocalDurableSpool<SensorEvent>, previous: { decoded: number; spooled: number }): string {
-  const decoded = count(pipeline, 2, "events");
-  const spooled = count(pipeline, 5, "appended");
+  const decoded = count(pipeline, "decode", "events");
+  const spooled = count(pipeline, "spool", "appended");
   const invalid = Object.values(pipeline.invalid).reduce((a, b) => a + b, 0);
   const line =
     `in ${String(decoded - previous.decoded).padStart(3)}/s  out ${String(spooled - previous.spooled).padStart(3)}/s  ` +
-    `invalid ${invalid}  dropped ${count(pipeline, 3, "suppressed") + count(pipeline, 4, "dropped")}  ` +
+    `invalid ${invalid}  dropped ${count(pipeline, "deadband", "suppressed") + count(pipeline, "match", "dropped")}  ` +
     `spool ${spool.nextOffset - spool.firstOffset} @ ${spool.nextOffset - 1}  ` +
-    `health ${pipeline.health?.status ?? "-"}  reconnects ${count(pipeline, 0, "reconnects")}`;
+    `health ${pipeline.health?.status ?? "-"}  reconnects ${count(pipeline, "source", "reconnects")}`;
   previous.decoded = decoded;
   previous.spooled = spooled;
   return line;
@@ -125,15 +125,15 @@ function summaryOf(
     path: pipeline.source.path,
     durationMs: Math.round(run.elapsedMs),
     linesSent: device?.sentLines.length,
-    framed: count(pipeline, 1, "messages"),
+    framed: count(pipeline, "frame", "messages"),
     invalid: Object.values(pipeline.invalid).reduce((a, b) => a + b, 0),
     invalidByReason: { ...pipeline.invalid },
-    decoded: count(pipeline, 2, "events"),
-    passedThreshold: count(pipeline, 3, "passed"),
-    matched: count(pipeline, 4, "released"),
-    spooled: count(pipeline, 5, "appended"),
+    decoded: count(pipeline, "decode", "events"),
+    passedThreshold: count(pipeline, "deadband", "passed"),
+    matched: count(pipeline, "match", "released"),
+    spooled: count(pipeline, "spool", "appended"),
     spool: { location: settings.dataDir, firstOffset: spool.firstOffset, nextOffset: spool.nextOffset },
-    reconnects: count(pipeline, 0, "reconnects"),
+    reconnects: count(pipeline, "source", "reconnects"),
     health: pipeline.health?.status,
     transitions: pipeline.transitions.map((t) => ({ from: t.from, to: t.to, atMs: Math.max(0, Math.round(t.at - run.startedAt)) })),
     stoppedBy: run.stoppedBy,

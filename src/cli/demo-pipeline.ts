@@ -39,6 +39,10 @@ export interface DemoPipelineOptions {
   scheduler?: SchedulerLike;
 }
 
+/** Where each lego stands in the pipeline's graph, for reading its counters. */
+export const DEMO_STAGE = Object.freeze({ source: 0, frame: 1, decode: 2, deadband: 3, match: 4, spool: 5, health: 6 });
+export type DemoStage = keyof typeof DEMO_STAGE;
+
 /** One change of health status, for the summary. */
 export interface HealthTransition {
   readonly from: HealthStatus["status"] | undefined;
@@ -109,10 +113,11 @@ export function demoPipeline(options: DemoPipelineOptions): DemoPipeline {
     ...(scheduler === undefined ? {} : { scheduler }),
   });
 
+  // Listed in DEMO_STAGE order; the health watchdog branches off the decoded events.
   const graph = new PipelineGraph([source, frame, decode, deadband, match, record], {
     name: `${group} sensor pipeline`,
     group,
-    branches: [{ from: 2, parts: [watch] }],
+    branches: [{ from: DEMO_STAGE.decode, parts: [watch] }],
   });
 
   return {
