@@ -22,7 +22,31 @@ export type LegoErrorCode =
   | "ENCODE_FAILED"
   | "DECODE_FAILED"
   | "STORE_CLOSED"
-  | "UNKNOWN_LEGO";
+  | "UNKNOWN_LEGO"
+  // Flow control and resilience
+  | "RATE_LIMITED"
+  | "QUEUE_FULL"
+  | "CIRCUIT_OPEN"
+  | "DEADLINE_EXCEEDED"
+  | "LOAD_SHED"
+  | "KILLED"
+  // Ports and backends: registers, logs, queues, stores, transports
+  | "REGISTER_CONFLICT"
+  | "LOG_CONFLICT"
+  | "QUEUE_CLOSED"
+  | "DELIVERY_SETTLED"
+  | "IDEMPOTENCY_IN_PROGRESS"
+  | "IDEMPOTENCY_MISMATCH"
+  | "TRANSPORT_CLOSED"
+  | "PUBLISH_FAILED"
+  | "NO_RESPONDERS"
+  // Coordination
+  | "LEASE_LOST"
+  | "LEASE_HELD"
+  | "FENCED"
+  // Engines
+  | "ENGINE_UNAVAILABLE"
+  | "ENGINE_FEATURE_UNAVAILABLE";
 
 export interface LegoErrorOptions {
   /** The underlying failure, kept for diagnosis. */
