@@ -13,6 +13,8 @@ export * from "./policy/index.js";
 export * from "./local/index.js";
 // Sensor IO: sensor types, codecs, framing decoders, health, debug tap, sources, peripherals.
 export * from "./sensor/index.js";
+// Ports: the interfaces that storing and moving legos are written against (DESIGN.md §5).
+export * from "./ports/index.js";
 // Durable: keyspace, write-ahead log, event log, snapshots, checkpoints, the local durable spool (LevelDB).
 export * from "./durable/index.js";
 // Catalog: the lego catalog as typed data, graph queries and renderers.

@@ -21,3 +21,4 @@ export {
   type SimulatedSerialDeviceOptions,
   type UnplugRecord,
 } from "./simulated-serial-device.js";
+export type { BackendFactory, ConformanceRunner } from "./conformance/runner.js";

@@ -1,0 +1,1 @@
+export { MemoryVersionedRegister, type MemoryVersionedRegisterOptions } from "./memory-versioned-register.js";
