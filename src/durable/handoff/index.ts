@@ -4,3 +4,4 @@ export { VisibilityDeadline, type VisibilityDeadlineOptions } from "./visibility
 export { DeadLetterQueue, type DeadLetterQueueOptions, type StoredDeadLetter } from "./dead-letter-queue.js";
 export { DURABLE_QUEUE_COUNTERS, DurableQueueBase, type DurableQueueOptions } from "./durable-queue.js";
 export { MemoryDurableQueue, type MemoryDurableQueueOptions } from "./memory-durable-queue.js";
+export { LevelDurableQueue, type LevelDurableQueueOptions } from "./level-durable-queue.js";
