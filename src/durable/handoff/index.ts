@@ -5,3 +5,5 @@ export { DeadLetterQueue, type DeadLetterQueueOptions, type StoredDeadLetter } f
 export { DURABLE_QUEUE_COUNTERS, DurableQueueBase, type DurableQueueOptions } from "./durable-queue.js";
 export { MemoryDurableQueue, type MemoryDurableQueueOptions } from "./memory-durable-queue.js";
 export { LevelDurableQueue, type LevelDurableQueueOptions } from "./level-durable-queue.js";
+export { work, type WorkHandler, type WorkOptions, type WorkOutcome } from "./worker.js";
+export { workerPool, type WorkerPoolOptions } from "./worker-pool.js";
