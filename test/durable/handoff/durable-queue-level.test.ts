@@ -11,7 +11,7 @@ for (const backend of backends) {
   let clock = new ManualClock();
   const handles = new Map<DurableQueue<unknown>, BackendHandle>();
   const open = (handle: BackendHandle, options: DurableQueueTestOptions): Promise<LevelDurableQueue<unknown>> =>
-    LevelDurableQueue.open<unknown>({
+    LevelDurableQueue.open({
       db: handle.db,
       name: "conformance",
       maxAttempts: options.maxAttempts,

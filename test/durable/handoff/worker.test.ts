@@ -12,6 +12,7 @@ import {
   MemoryDurableQueue,
   work,
   workerPool,
+  type DurableQueue,
   type LegoObservable,
   type WorkOutcome,
 } from "../../../src/index.js";
@@ -243,14 +244,14 @@ describe("work()", () => {
     expect(() => work(queue, (n) => n, { extendEvery: -1 })).toThrow(RangeError);
     expect(() => work(queue, (n) => n, { grace: Number.NaN })).toThrow(RangeError);
     expect(() => work(queue, "nope" as unknown as (n: number) => number)).toThrow(TypeError);
-    expect(() => work({} as MemoryDurableQueue<number>, (n: number) => n)).toThrow(TypeError);
+    expect(() => work({} as unknown as DurableQueue<number>, (n: number) => n)).toThrow(TypeError);
     expect(() => workerPool(queue, (n) => n, { size: 0 })).toThrow(RangeError);
   });
 
   it("types: the outcome carries the handler's result type", () => {
     const { queue } = setup();
     expectTypeOf(work(queue, (n) => String(n))).toEqualTypeOf<LegoObservable<WorkOutcome<number, string>>>();
-    expectTypeOf(workerPool(queue, async (n) => n > 1, { size: 2 })).toEqualTypeOf<LegoObservable<WorkOutcome<number, boolean>>>();
+    expectTypeOf(workerPool(queue, (n) => Promise.resolve(n > 1), { size: 2 })).toEqualTypeOf<LegoObservable<WorkOutcome<number, boolean>>>();
   });
 });
 
