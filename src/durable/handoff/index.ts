@@ -7,3 +7,8 @@ export { MemoryDurableQueue, type MemoryDurableQueueOptions } from "./memory-dur
 export { LevelDurableQueue, type LevelDurableQueueOptions } from "./level-durable-queue.js";
 export { work, type WorkHandler, type WorkOptions, type WorkOutcome } from "./worker.js";
 export { workerPool, type WorkerPoolOptions } from "./worker-pool.js";
+export { type QueuePresetOptions } from "./queue-preset.js";
+export { RETRY_QUEUE_DEFAULTS, retryQueue } from "./retry-queue.js";
+export { delayQueue } from "./delay-queue.js";
+export { priorityQueue } from "./priority-queue.js";
+export { workQueue } from "./work-queue.js";
