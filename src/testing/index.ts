@@ -22,3 +22,4 @@ export {
   type UnplugRecord,
 } from "./simulated-serial-device.js";
 export type { BackendFactory, ConformanceRunner } from "./conformance/runner.js";
+export { transportConformance, type TransportConformanceOptions } from "./conformance/transport.js";
