@@ -6,3 +6,9 @@ export {
   type MemoryDeduplicationStoreOptions,
 } from "./memory-deduplication-store.js";
 export { MemoryIdempotencyStore, type IdempotencyStoreOptions, type MemoryIdempotencyStoreOptions } from "./memory-idempotency-store.js";
+export {
+  LevelDeduplicationStore,
+  isTransactionalDeduplicationStore,
+  type LevelDeduplicationStoreOptions,
+  type TransactionalDeduplicationStore,
+} from "./level-deduplication-store.js";
