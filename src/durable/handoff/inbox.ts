@@ -1,10 +1,10 @@
-import { Observable, type Subscription } from "rxjs";
+import type { Observable } from "rxjs";
 import { derivedName, legoMeter, withLego, type LegoOperator } from "../../atom/lego-descriptor.js";
-import { LegoError } from "../../atom/lego-error.js";
 import { optional, optionalGroup, requireFunction, requireNonEmptyString, requireObject, requirePositiveInteger } from "../../atom/validate.js";
 import type { DeduplicationStore } from "../../ports/deduplication-store.js";
 import type { KeyspaceBatch } from "../keyspace.js";
 import { requireMethods } from "../durable-validate.js";
+import { SKIP, orderedAsync } from "../ordered-async.js";
 import { isTransactionalDeduplicationStore } from "../state/level-deduplication-store.js";
 
 /** What the handler learns besides the message. */
@@ -146,80 +146,28 @@ export function inbox<T, R>(
     }
   };
 
+  const step = (message: T): Promise<InboxResult<T, R> | typeof SKIP> => {
+    let id: string | undefined;
+    try {
+      id = idOf(message);
+    } catch {
+      id = undefined;
+    }
+    if (typeof id !== "string" || id.length === 0) {
+      meter.count("invalid");
+      onInvalid?.({ reason: "no-id", message });
+      return Promise.resolve(SKIP);
+    }
+    return handle(message, id);
+  };
   const operator = (source: Observable<T>): Observable<InboxResult<T, R>> =>
-    new Observable<InboxResult<T, R>>((subscriber) => {
-      const queue: { message: T; id: string }[] = [];
-      const state: { running: boolean; stopped: boolean; cut: boolean; ending: { error: unknown } | "complete" | undefined } = {
-        running: false,
-        stopped: false,
-        cut: false,
-        ending: undefined,
-      };
-      let upstream: Subscription | undefined = undefined;
-
-      const finish = (): void => {
-        const { ending } = state;
-        if (state.running || queue.length > 0 || ending === undefined || state.stopped) return;
-        state.stopped = true;
-        if (ending === "complete") subscriber.complete();
-        else subscriber.error(ending.error);
-      };
-      const pump = async (): Promise<void> => {
-        if (state.running) return;
-        state.running = true;
-        const live = (): boolean => !state.stopped;
-        for (let next = queue.shift(); next !== undefined && live(); next = queue.shift()) {
-          const result = await handle(next.message, next.id);
-          if (live()) subscriber.next(result);
-        }
-        state.running = false;
-        finish();
-      };
-
-      upstream = source.subscribe({
-        next: (message) => {
-          if (state.stopped || state.ending !== undefined) return;
-          let id: string | undefined;
-          try {
-            id = idOf(message);
-          } catch {
-            id = undefined;
-          }
-          if (typeof id !== "string" || id.length === 0) {
-            meter.count("invalid");
-            onInvalid?.({ reason: "no-id", message });
-            return;
-          }
-          if (queue.length >= maxPending) {
-            meter.count("rejected");
-            state.ending = {
-              error: new LegoError("QUEUE_FULL", `inbox: ${maxPending} messages already wait for the handler (maxPending)`, { group }),
-            };
-            queue.length = 0;
-            state.cut = true;
-            upstream?.unsubscribe();
-            finish();
-            return;
-          }
-          queue.push({ message, id });
-          void pump();
-        },
-        error: (error: unknown) => {
-          state.ending ??= { error };
-          finish();
-        },
-        complete: () => {
-          state.ending ??= "complete";
-          finish();
-        },
-      });
-      const subscription = upstream;
-      if (state.cut) subscription.unsubscribe();
-      return () => {
-        state.stopped = true;
-        queue.length = 0;
-        subscription.unsubscribe();
-      };
+    orderedAsync(source, step, {
+      maxPending,
+      what: "inbox",
+      group,
+      onRejected: () => {
+        meter.count("rejected");
+      },
     });
   return withLego(operator, meter.descriptor);
 }

@@ -12,3 +12,5 @@ export {
   type LevelDeduplicationStoreOptions,
   type TransactionalDeduplicationStore,
 } from "./level-deduplication-store.js";
+export { LevelIdempotencyStore, type LevelIdempotencyStoreOptions } from "./level-idempotency-store.js";
+export { dedupe, type DedupeOptions } from "./dedupe.js";
