@@ -12,3 +12,13 @@ export { RETRY_QUEUE_DEFAULTS, retryQueue } from "./retry-queue.js";
 export { delayQueue } from "./delay-queue.js";
 export { priorityQueue } from "./priority-queue.js";
 export { workQueue } from "./work-queue.js";
+// Outbox and Inbox.
+export {
+  Outbox,
+  type OutboxCheckpoints,
+  type OutboxForwarded,
+  type OutboxOptions,
+  type OutboxSource,
+  type OutboxStatus,
+} from "./outbox.js";
+export { inbox, type InboxContext, type InboxOptions, type InboxResult } from "./inbox.js";
