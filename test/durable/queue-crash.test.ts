@@ -63,8 +63,11 @@ describe("LevelDurableQueue crash proof (real SIGKILL, LevelDB on disk)", () => 
     const enqueued = new Set<string>();
     const acked = new Map<string, number>();
     let kills = 0;
+    // The next worker starts (and loads its code) while the current one runs.
+    let next = startWorker(location, "r0", "work");
     for (let round = 0; round < KILLS; round++) {
-      const child = startWorker(location, `r${round}`, "work");
+      const child = next;
+      next = startWorker(location, round + 1 < KILLS ? `r${round + 1}` : "drain", round + 1 < KILLS ? "work" : "drain");
       const stderr = stderrOf(child);
       const killAfter = randomInt(5, 120);
       onLines(child, (line) => {
@@ -73,6 +76,7 @@ describe("LevelDurableQueue crash proof (real SIGKILL, LevelDB on disk)", () => 
         else if (what === "enq" && id !== undefined) enqueued.add(id);
         else if (what === "done" && id !== undefined) acked.set(id, (acked.get(id) ?? 0) + 1);
       });
+      child.stdin.write("go\n");
       const deadline = setTimeout(() => child.kill("SIGKILL"), 15_000);
       const { signal } = await exited(child);
       clearTimeout(deadline);
@@ -80,7 +84,7 @@ describe("LevelDurableQueue crash proof (real SIGKILL, LevelDB on disk)", () => 
       kills++;
     }
 
-    const drain = startWorker(location, "drain", "drain");
+    const drain = next;
     const drainErr = stderrOf(drain);
     let drained: string | undefined;
     onLines(drain, (line) => {
@@ -88,6 +92,7 @@ describe("LevelDurableQueue crash proof (real SIGKILL, LevelDB on disk)", () => 
       if (what === "drained") drained = id;
       else if (what === "done" && id !== undefined) acked.set(id, (acked.get(id) ?? 0) + 1);
     });
+    drain.stdin.write("go\n");
     const drainDeadline = setTimeout(() => drain.kill("SIGKILL"), 30_000);
     const drainExit = await exited(drain);
     clearTimeout(drainDeadline);
