@@ -45,6 +45,17 @@ export const IMPLEMENTED_BY: Readonly<Record<string, readonly string[]>> = {
   SnapshotStore: ["SnapshotStore"],
   CheckpointStore: ["CheckpointStore"],
   LocalDurableSpool: ["LocalDurableSpool"],
+  // Durable: handoff (DurableQueue and its parts, presets, workers)
+  DurableQueue: ["MemoryDurableQueue", "LevelDurableQueue", "DurableQueueBase"],
+  AckTracker: ["AckTracker"],
+  VisibilityDeadline: ["VisibilityDeadline"],
+  DeadLetterQueue: ["DeadLetterQueue"],
+  RetryQueue: ["retryQueue"],
+  DelayQueue: ["delayQueue"],
+  PriorityQueue: ["priorityQueue"],
+  WorkQueue: ["workQueue"],
+  Worker: ["work"],
+  WorkerPool: ["workerPool"],
   // Application: sensor pipeline
   LocalSensorSource: ["localSensorSource"],
   ReactiveSensorSource: ["reactiveSensorSource"],
