@@ -22,3 +22,4 @@ export {
   type UnplugRecord,
 } from "./simulated-serial-device.js";
 export type { BackendFactory, ConformanceRunner } from "./conformance/runner.js";
+export { freeLoopbackPort, startMosquitto, type MosquittoBroker, type MosquittoOptions } from "./mosquitto.js";
