@@ -90,7 +90,7 @@ describe("toMqtt", () => {
     const pub = await connection();
     expect(() => toMqtt("", { connection: pub })).toThrow(RangeError);
     expect(() => toMqtt("x", { connection: pub, qos: 2 as 1 })).toThrow(/qos must be 0 or 1/);
-    expect(() => toMqtt("x", { connection: {} as MqttConnection })).toThrow(TypeError);
+    expect(() => toMqtt("x", { connection: JSON.parse("{}") as MqttConnection })).toThrow(TypeError);
     expect(() => toMqtt("x", { connection: pub, maxPending: 0 })).toThrow(/maxPending/);
   });
 });
