@@ -23,3 +23,14 @@ export {
 } from "./simulated-serial-device.js";
 export type { BackendFactory, ConformanceRunner } from "./conformance/runner.js";
 export { freeLoopbackPort, startMosquitto, type MosquittoBroker, type MosquittoOptions } from "./mosquitto.js";
+export { transportConformance, type TransportConformanceOptions } from "./conformance/transport.js";
+export {
+  deduplicationStoreConformance,
+  type DeduplicationStoreConformanceOptions,
+  type DeduplicationStoreTestOptions,
+} from "./conformance/deduplication-store.js";
+export {
+  idempotencyStoreConformance,
+  type IdempotencyStoreConformanceOptions,
+  type IdempotencyStoreTestOptions,
+} from "./conformance/idempotency-store.js";

@@ -1,0 +1,9 @@
+export {
+  Outbox,
+  type OutboxCheckpoints,
+  type OutboxForwarded,
+  type OutboxOptions,
+  type OutboxSource,
+  type OutboxStatus,
+} from "./outbox.js";
+export { inbox, type InboxContext, type InboxOptions, type InboxResult } from "./inbox.js";
