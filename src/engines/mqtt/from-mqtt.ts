@@ -24,7 +24,10 @@ export interface FromMqttOptions {
    * message carries `ack()`, and the acknowledgement (and every later
    * message on this connection, since MQTT.js hands them over in order)
    * waits for it — a subscriber that crashes before `ack()` gets the
-   * message again from a persistent session.
+   * message again from a persistent session. While a message waits for its
+   * ack, MQTT.js processes no other packet of the connection — not even the
+   * PUBACK of something published on it — so publish from another
+   * connection before acking, or ack first.
    * @default "receipt"
    */
   ack?: "receipt" | "manual";
