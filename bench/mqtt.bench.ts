@@ -13,7 +13,12 @@
  */
 import { connectAsync } from "mqtt";
 import { from, lastValueFrom } from "rxjs";
-import { connectMqtt, toMqtt } from "../src/engines/mqtt/index.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { filter, firstValueFrom } from "rxjs";
+import { LocalDurableSpool, Outbox } from "../src/index.js";
+import { MqttTransport, connectMqtt, toMqtt } from "../src/engines/mqtt/index.js";
 import { startMosquitto, type MosquittoBroker } from "../src/testing/mosquitto.js";
 import { compare, section, type BenchCase } from "./harness.js";
 
@@ -47,6 +52,34 @@ async function main(): Promise<void> {
       },
     };
     await compare(toMqttCase, rawCase, { unit: "msg/s", runs: 6 });
+
+    section(`store-and-forward: spool → Outbox → MQTT QoS 1, ${MESSAGES} records (goal ≥ 0.8× raw)`);
+    const dir = mkdtempSync(join(tmpdir(), "manyfold-bench-mqtt-"));
+    const spool = await LocalDurableSpool.open<string>({ location: dir, name: "readings", durability: "relaxed" });
+    await lastValueFrom(from(payloads).pipe(spool.record()));
+    const transport = new MqttTransport({ connection: ours });
+    let run = 0;
+    const outboxCase: BenchCase = {
+      name: "Outbox → MqttTransport (maxInFlight 256)",
+      run: async () => {
+        // A fresh cursor each run: the same records forwarded again.
+        const outbox = await Outbox.open<string>({
+          spool,
+          transport,
+          subject: "bench.outbox",
+          checkpoints: spool.checkpoints,
+          name: `bench-${run++}`,
+          producerId: "bench",
+          maxInFlight: 256,
+        });
+        await firstValueFrom(outbox.run().pipe(filter((f) => f.offset === MESSAGES - 1)));
+        await outbox.close();
+        return MESSAGES;
+      },
+    };
+    await compare(outboxCase, rawCase, { unit: "msg/s", runs: 6 });
+    await spool.close();
+    rmSync(dir, { recursive: true, force: true });
   } finally {
     await raw.endAsync();
     await ours.close();
