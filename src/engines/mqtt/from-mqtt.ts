@@ -1,11 +1,10 @@
 import type { IPublishPacket } from "mqtt";
 import { Observable } from "rxjs";
 import { legoMeter, withLego, type LegoObservable } from "../../atom/lego-descriptor.js";
-import { LegoError, messageOf } from "../../atom/lego-error.js";
 import { optional, optionalGroup, requireBoolean, requireNonEmptyString, requireObject, requireOneOf } from "../../atom/validate.js";
 import type { MessageHeaders } from "../../ports/transport.js";
 import { MqttConnection, readMessageMeta } from "./mqtt-connection.js";
-import { sharedTopic, topicMatches } from "./mqtt-topic.js";
+import { sharedTopic } from "./mqtt-topic.js";
 
 /** Options of {@link fromMqtt}. */
 export interface FromMqttOptions {
@@ -92,8 +91,7 @@ export function fromMqtt(topicFilter: string, options: FromMqttOptions): LegoObs
   const meter = legoMeter("Transport", { name: name ?? `mqtt:${filter}`, group }, ["received"]);
 
   const messages = new Observable<MqttMessage>((subscriber) => {
-    const stop = connection.onPacket((packet) => {
-      if (!topicMatches(filter, packet.topic)) return false;
+    const subscription = connection.listen(filter, (packet) => {
       const meta = readMessageMeta(packet);
       meter.count("received");
       const base = {
@@ -113,16 +111,12 @@ export function fromMqtt(topicFilter: string, options: FromMqttOptions): LegoObs
       return new Promise<void>((resolve) => {
         subscriber.next({ ...base, ack: resolve });
       });
-    });
-    connection.client.subscribe(filter, { qos }, (error, granted) => {
-      const refused = granted?.some((grant) => grant.qos === 128) === true;
-      if (error === null && !refused) return;
-      const why = error === null ? "the broker refused it" : messageOf(error);
-      subscriber.error(new LegoError("ENGINE_UNAVAILABLE", `cannot subscribe to ${filter}: ${why}`, { cause: error, group }));
+    }, { qos, keep });
+    subscription.ready.catch((error: unknown) => {
+      subscriber.error(error);
     });
     return () => {
-      stop();
-      if (!keep && connection.client.connected) connection.client.unsubscribe(filter);
+      subscription.remove();
     };
   });
   return withLego(messages, meter.descriptor);

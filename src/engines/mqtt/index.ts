@@ -12,9 +12,9 @@ export {
   readMessageMeta,
   type MqttConnectionOptions,
   type MqttMessageMeta,
-  type MqttPacketListener,
   type MqttPublishOptions,
 } from "./mqtt-connection.js";
+export { MqttSubscriptions, type MqttPacketListener } from "./mqtt-subscriptions.js";
 export { fromMqtt, type FromMqttOptions, type MqttMessage } from "./from-mqtt.js";
 export { toMqtt, type ToMqttOptions } from "./to-mqtt.js";
 export { MqttTransport, type MqttTransportOptions } from "./mqtt-transport.js";

@@ -14,6 +14,7 @@ import {
 import { BackoffPolicy, delayForAttempt } from "../../policy/backoff-policy.js";
 import type { MessageHeaders, TransportStatus } from "../../ports/transport.js";
 import { unwrapEnvelope, wrapEnvelope } from "./mqtt-envelope.js";
+import { MqttSubscriptions, type MqttPacketListener } from "./mqtt-subscriptions.js";
 import { schedulerOption } from "../../time/scheduler.js";
 
 /** Options of {@link connectMqtt}. */
@@ -69,9 +70,10 @@ export interface MqttPublishOptions {
 /** The header that carries an application message id. */
 export const MESSAGE_ID_HEADER = "message-id";
 
+/** Headers plus the message id, or `undefined` when there are none (an empty user-property list is a malformed packet to some brokers). */
 function metaHeaders(options: MqttPublishOptions): MessageHeaders | undefined {
-  if (options.messageId === undefined) return options.headers;
-  return { ...options.headers, [MESSAGE_ID_HEADER]: options.messageId };
+  const headers = options.messageId === undefined ? options.headers : { ...options.headers, [MESSAGE_ID_HEADER]: options.messageId };
+  return headers === undefined || Object.keys(headers).length === 0 ? undefined : headers;
 }
 
 /** What a received PUBLISH carries besides its bytes: headers, message id, and the payload itself. */
@@ -96,12 +98,6 @@ export function readMessageMeta(packet: IPublishPacket): MqttMessageMeta {
   return { headers: enveloped.headers, messageId: enveloped.headers[MESSAGE_ID_HEADER], payload: enveloped.payload };
 }
 
-/**
- * Receives PUBLISH packets: returns `false` for a packet that is not its
- * own, `true` once it has handled one, or a Promise that holds the
- * packet's acknowledgement until it settles.
- */
-export type MqttPacketListener = (packet: IPublishPacket) => Promise<void> | boolean;
 
 /** A validated connection option set. */
 interface Settings {
@@ -188,10 +184,10 @@ export class MqttConnection {
   #reconnects = 0;
   #timer: Subscription | undefined;
   #closed = false;
-  readonly #listeners = new Set<MqttPacketListener>();
+  readonly #subscriptions = new MqttSubscriptions();
   /** Messages whose acknowledgement a listener still holds. */
   #held = 0;
-  #unclaimed: { readonly packet: IPublishPacket; offer(listener: MqttPacketListener): void } | undefined;
+  #unclaimed: { readonly packet: IPublishPacket; offer(filter: string): void } | undefined;
 
   constructor(options: MqttConnectionOptions) {
     this.#settings = settingsOf(options);
@@ -234,17 +230,44 @@ export class MqttConnection {
   }
 
   /**
-   * Hands every received PUBLISH to `listener` until the returned function
-   * is called. A listener that returns a Promise holds the message's
-   * acknowledgement (PUBACK for QoS 1) until it settles: that is how a
-   * subscriber acknowledges only what it has processed.
+   * Hands the PUBLISH packets matching `filter` to `listener` until
+   * `remove()` is called. The broker subscription is made when the filter
+   * gets its first listener (with an MQTT 5 subscription identifier derived
+   * from the filter) and removed with its last, unless `keep`. A listener
+   * that returns a Promise holds the packet's acknowledgement (PUBACK for
+   * QoS 1) until it settles: that is how a subscriber acknowledges only what
+   * it has processed. `ready` settles with the broker's SUBACK.
    */
-  onPacket(listener: MqttPacketListener): () => void {
-    this.#listeners.add(listener);
-    this.#unclaimed?.offer(listener);
-    return () => {
-      this.#listeners.delete(listener);
+  listen(
+    filter: string,
+    listener: MqttPacketListener,
+    options: { qos: 0 | 1; keep?: boolean },
+  ): { readonly ready: Promise<void>; remove(): void } {
+    const first = this.#subscriptions.add(filter, listener);
+    this.#unclaimed?.offer(filter);
+    const ready = first ? this.#subscribeAtBroker(filter, options.qos) : Promise.resolve();
+    return {
+      ready,
+      remove: () => {
+        const last = this.#subscriptions.remove(filter, listener);
+        if (last && options.keep !== true && this.client.connected) this.client.unsubscribe(filter);
+      },
     };
+  }
+
+  #subscribeAtBroker(filter: string, qos: 0 | 1): Promise<void> {
+    const properties = this.protocolVersion === 5 ? { subscriptionIdentifier: MqttSubscriptions.idOf(filter) } : undefined;
+    return new Promise((resolve, reject) => {
+      this.client.subscribe(filter, { qos, ...(properties === undefined ? {} : { properties }) }, (error, granted) => {
+        const refused = granted?.some((grant) => grant.qos === 128) === true;
+        if (error === null && !refused) {
+          resolve();
+          return;
+        }
+        const why = error === null ? "the broker refused it" : error.message;
+        reject(new LegoError("ENGINE_UNAVAILABLE", `cannot subscribe to ${filter}: ${why}`, { cause: error, group: this.group }));
+      });
+    });
   }
 
   /**
@@ -305,7 +328,7 @@ export class MqttConnection {
   #dispatch(packet: IPublishPacket, done: (error?: Error) => void): void {
     let claimed = false;
     let pending: Promise<void>[] | undefined;
-    for (const listener of this.#listeners) {
+    for (const listener of this.#subscriptions.listenersFor(packet)) {
       const answer = listener(packet);
       if (answer === false) continue;
       claimed = true;
@@ -351,14 +374,18 @@ export class MqttConnection {
       this.#meter.count("unclaimed");
       release();
     }, this.#settings.unclaimedTimeout);
-    this.#unclaimed = { packet, offer: (listener) => {
-      const answer = listener(packet);
-      if (answer === false) return;
-      this.#unclaimed = undefined;
-      expiry.unsubscribe();
-      if (answer === true) done();
-      else this.#ackWhenSettled(answer, done);
-    } };
+    this.#unclaimed = {
+      packet,
+      offer: (filter) => {
+        const [listener] = this.#subscriptions.listenersFor(packet, filter);
+        const answer = listener?.(packet) ?? false;
+        if (answer === false) return;
+        this.#unclaimed = undefined;
+        expiry.unsubscribe();
+        if (answer === true) done();
+        else this.#ackWhenSettled(answer, done);
+      },
+    };
   }
 
   #scheduleReconnect(): void {

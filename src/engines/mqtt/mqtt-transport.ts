@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Observable, map, timer, type SchedulerLike } from "rxjs";
+import { Observable, filter, map, timer, type SchedulerLike } from "rxjs";
 import { legoMeter, type LegoDescriptor } from "../../atom/lego-descriptor.js";
 import { LegoError } from "../../atom/lego-error.js";
 import { optional, optionalGroup, requireNonEmptyString, requireObject, requirePositive } from "../../atom/validate.js";
@@ -79,10 +79,13 @@ export class MqttTransport implements Transport {
   }
 
   subscribe(subject: string, options: { queue?: string } = {}): Observable<TransportMessage> {
-    const filter = subjectToTopic(requireNonEmptyString("subject", subject), { filter: true });
+    const topicFilter = subjectToTopic(requireNonEmptyString("subject", subject), { filter: true });
     const share = optional("queue", options.queue, requireNonEmptyString);
-    return fromMqtt(filter, { connection: this.connection, ...(share === undefined ? {} : { share }) }).pipe(
+    // MQTT's "#" also matches the parent level ("a/#" hears "a"); the port's ">" needs one token or more.
+    const parent = subject.endsWith(".>") ? subject.slice(0, -2) : undefined;
+    return fromMqtt(topicFilter, { connection: this.connection, ...(share === undefined ? {} : { share }) }).pipe(
       map((message) => this.#toTransportMessage(message)),
+      filter((message) => message.subject !== parent),
     );
   }
 
