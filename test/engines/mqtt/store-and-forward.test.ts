@@ -125,14 +125,18 @@ it("delivers every recorded reading exactly once after the Inbox, in order per d
   while (devices.some((d) => d.recorded.size < 20) && Date.now() - started < 20_000) await pause(20);
   let brokerKills = 0;
   const log: string[] = [];
+  const handledCount = (): number => DEVICES.reduce((n, d) => n + (effects.get(d)?.length ?? 0), 0);
   const stamp = (what: string): void => {
-    const handled = DEVICES.reduce((n, d) => n + (effects.get(d)?.length ?? 0), 0);
-    log.push(`${what}@${devices[0]?.recorded.size ?? 0}/${devices[1]?.recorded.size ?? 0}/${handled}`);
+    log.push(`${what}@${devices[0]?.recorded.size ?? 0}/${devices[1]?.recorded.size ?? 0}/${handledCount()}`);
   };
   // Faults while the devices record: broker and devices killed in turn.
   const faults = ["broker", "dev-a", "broker", "dev-b", "broker", "dev-a", "dev-b", "broker"];
   for (const fault of faults) {
-    await pause(100 + Math.floor(Math.random() * 200));
+    // Each fault lands while readings are moving: after at least 12 more were handled (or 3 s).
+    const handledBefore = handledCount();
+    const waitStart = Date.now();
+    while (handledCount() < handledBefore + 12 && Date.now() - waitStart < 3000) await pause(10);
+    await pause(Math.floor(Math.random() * 60));
     if (fault === "broker") {
       stamp("bk");
       await broker.kill("SIGKILL");
