@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^manyfold-rx\/testing$/, replacement: src("testing/index.ts") },
+      { find: /^manyfold-rx\/mqtt$/, replacement: src("engines/mqtt/index.ts") },
       { find: /^manyfold-rx$/, replacement: src("index.ts") },
     ],
   },

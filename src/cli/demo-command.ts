@@ -10,6 +10,7 @@ import { EXIT, UsageError, type CliCommand, type CliIo } from "./command.js";
 import { demoScript } from "./demo-device.js";
 import { DEMO_STAGE, demoPipeline, type DemoPipeline, type DemoStage } from "./demo-pipeline.js";
 import { parseDuration } from "./duration.js";
+import { checkForwardUrl, startForwarder, type DemoForwarder } from "./demo-forward.js";
 
 const COMMAND = "manyfold demo";
 const FLAGS = {
@@ -18,6 +19,7 @@ const FLAGS = {
   baud: "string",
   data: "string",
   transport: "string",
+  forward: "string",
   graph: "boolean",
   json: "boolean",
   help: "boolean",
@@ -36,6 +38,8 @@ Options:
   --baud N          line speed for --port (default 9600)
   --data DIR        where the spool lives (default ./data)
   --transport T     simulator transport: auto | socat | mock (default auto: socat when installed)
+  --forward URL     forward the spool to a broker while the demo runs (store-and-forward
+                    through an Outbox; mqtt://HOST:PORT), counts in the status line and summary
   --graph           print the pipeline as a Mermaid graph after the run
   --json            print the summary as one JSON line
   -h, --help        this help
@@ -63,6 +67,7 @@ export interface DemoSummary {
   transitions: { from: string | undefined; to: string; atMs: number }[];
   stoppedBy: "duration" | "signal" | "error";
   error?: string;
+  forward?: { url: string; subject: string; forwarded: number; acked: number; pending: number };
 }
 
 interface DemoSettings {
@@ -71,6 +76,7 @@ interface DemoSettings {
   baudRate: number;
   dataDir: string;
   transport: "auto" | "socat" | "mock";
+  forward: string | undefined;
   graph: boolean;
   json: boolean;
 }
@@ -89,6 +95,7 @@ function settingsFrom(argv: readonly string[]): DemoSettings | undefined {
     baudRate,
     dataDir: resolve(flags.data ?? "data"),
     transport: requireChoice("--transport", flags.transport ?? "auto", ["auto", "socat", "mock"] as const, COMMAND),
+    forward: flags.forward === undefined ? undefined : checkForwardUrl(flags.forward),
     graph: flags.graph === true,
     json: flags.json === true,
   };
@@ -99,7 +106,12 @@ function count(pipeline: DemoPipeline, stage: DemoStage, counter: string): numbe
 }
 
 /** The status line: rates over the last second, totals, spool, health. */
-function statusLine(pipeline: DemoPipeline, spool: LocalDurableSpool<SensorEvent>, previous: { decoded: number; spooled: number }): string {
+function statusLine(
+  pipeline: DemoPipeline,
+  spool: LocalDurableSpool<SensorEvent>,
+  previous: { decoded: number; spooled: number },
+  forwarder: DemoForwarder | undefined,
+): string {
   const decoded = count(pipeline, "decode", "events");
   const spooled = count(pipeline, "spool", "appended");
   const invalid = Object.values(pipeline.invalid).reduce((a, b) => a + b, 0);
@@ -107,10 +119,17 @@ function statusLine(pipeline: DemoPipeline, spool: LocalDurableSpool<SensorEvent
     `in ${String(decoded - previous.decoded).padStart(3)}/s  out ${String(spooled - previous.spooled).padStart(3)}/s  ` +
     `invalid ${invalid}  dropped ${count(pipeline, "deadband", "suppressed") + count(pipeline, "match", "dropped")}  ` +
     `spool ${spool.nextOffset - spool.firstOffset} @ ${spool.nextOffset - 1}  ` +
-    `health ${pipeline.health?.status ?? "-"}  reconnects ${count(pipeline, "source", "reconnects")}`;
+    `health ${pipeline.health?.status ?? "-"}  reconnects ${count(pipeline, "source", "reconnects")}` +
+    forwardStatus(forwarder);
   previous.decoded = decoded;
   previous.spooled = spooled;
   return line;
+}
+
+function forwardStatus(forwarder: DemoForwarder | undefined): string {
+  if (forwarder === undefined) return "";
+  const { forwarded, acked, pending } = forwarder.counts();
+  return `  forwarded ${forwarded} acked ${acked} pending ${pending}`;
 }
 
 function summaryOf(
@@ -119,6 +138,7 @@ function summaryOf(
   device: SimulatedSerialDevice | undefined,
   settings: DemoSettings,
   run: { startedAt: number; elapsedMs: number; stoppedBy: DemoSummary["stoppedBy"]; error: unknown },
+  forwarder?: DemoForwarder,
 ): DemoSummary {
   const summary: DemoSummary = {
     transport: device?.transport ?? "device",
@@ -139,6 +159,7 @@ function summaryOf(
     stoppedBy: run.stoppedBy,
   };
   if (run.error !== undefined) summary.error = messageOf(run.error);
+  if (forwarder !== undefined) summary.forward = { url: forwarder.url, subject: forwarder.subject, ...forwarder.counts() };
   return summary;
 }
 
@@ -158,6 +179,10 @@ function formatSummary(summary: DemoSummary): string {
     ["reconnects", String(summary.reconnects)],
     ["health", `${summary.health ?? "-"}${transitions === "" ? "" : `  (${transitions})`}`],
   ];
+  if (summary.forward !== undefined) {
+    const f = summary.forward;
+    rows.push(["forwarded", `${f.forwarded} to ${f.url} (${f.subject}): acked ${f.acked}, pending ${f.pending}`]);
+  }
   const width = Math.max(...rows.map(([k]) => k.length));
   return [
     `summary (${(summary.durationMs / 1000).toFixed(1)} s, ${summary.transport}, stopped by ${summary.stoppedBy})`,
@@ -212,6 +237,7 @@ async function runDemo(argv: readonly string[], io: CliIo): Promise<number> {
   io.out(`spooling to ${settings.dataDir} (next offset ${spool.nextOffset})\n`);
   const port = device?.portOptions ?? { path: settings.port ?? "", baudRate: settings.baudRate, binding: undefined };
   const pipeline = demoPipeline({ port, spool });
+  let forwarder: DemoForwarder | undefined;
   // Time comes from the scheduler, as everywhere else: health statuses are stamped with it too.
   const startedAt = asyncScheduler.now();
   const interactive = process.stdout.isTTY;
@@ -231,6 +257,12 @@ async function runDemo(argv: readonly string[], io: CliIo): Promise<number> {
   const subscription = pipeline.start((error) => {
     stop("error", error);
   });
+  if (settings.forward !== undefined) {
+    forwarder = await startForwarder(settings.forward, spool, (error) => {
+      stop("error", error);
+    });
+    io.out(`forwarding the spool to ${settings.forward} (subject ${forwarder.subject})\n`);
+  }
   if (device !== undefined) {
     device.play().catch((error: unknown) => {
       stop("error", error);
@@ -239,7 +271,7 @@ async function runDemo(argv: readonly string[], io: CliIo): Promise<number> {
   const previous = { decoded: 0, spooled: 0 };
   subscription.add(
     interval(1_000).subscribe(() => {
-      const line = statusLine(pipeline, spool, previous);
+      const line = statusLine(pipeline, spool, previous, forwarder);
       io.out(interactive ? `\r${line}   ` : `${line}\n`);
     }),
   );
@@ -254,6 +286,7 @@ async function runDemo(argv: readonly string[], io: CliIo): Promise<number> {
   const closed = portClosed(pipeline, 2_000);
   subscription.unsubscribe();
   const portWasClosed = await closed;
+  await forwarder?.close();
   await spool.close();
   await device?.stop();
   const summary = summaryOf(pipeline, spool, device, settings, {
@@ -261,7 +294,7 @@ async function runDemo(argv: readonly string[], io: CliIo): Promise<number> {
     elapsedMs: asyncScheduler.now() - startedAt,
     stoppedBy: reason,
     error,
-  });
+  }, forwarder);
   io.out(`${formatSummary(summary)}\n\n${pipeline.graph.toText()}\n`);
   if (settings.graph) io.out(`\n${pipeline.graph.toMermaid()}\n`);
   io.out(

@@ -23,6 +23,7 @@ export {
 } from "./simulated-serial-device.js";
 export type { BackendFactory, ConformanceRunner } from "./conformance/runner.js";
 export { durableQueueConformance, type DurableQueueFactory, type DurableQueueTestOptions } from "./conformance/durable-queue.js";
+export { freeLoopbackPort, startMosquitto, type MosquittoBroker, type MosquittoOptions } from "./mosquitto.js";
 export { transportConformance, type TransportConformanceOptions } from "./conformance/transport.js";
 export {
   deduplicationStoreConformance,
