@@ -20,6 +20,7 @@ export {
   DelimitedMessageBuffer,
   delimited,
   type DelimitedChunk,
+  type DelimitedEncoding,
   type DelimitedInvalidReason,
   type DelimitedMessage,
   type DelimitedMessageBufferOptions,
