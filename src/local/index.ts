@@ -47,3 +47,5 @@ export {
   type SensorFrame,
 } from "./frame-assembler.js";
 export { xorChecksum } from "./xor-checksum.js";
+export { crc32 } from "./crc32.js";
+export * from "./framing/index.js";

@@ -1,0 +1,308 @@
+import { isUtf8 } from "node:buffer";
+import type { LegoOperator } from "../../atom/lego-descriptor.js";
+import {
+  optional,
+  optionalGroup,
+  requireKnownOptions,
+  requireNonEmptyString,
+  requireObject,
+  requireOneOf,
+  requirePositiveInteger,
+} from "../../atom/validate.js";
+import { callbackOption, framerMeter, framingOperator, toBuffer, type FramingChunk, type InvalidFrame } from "./framer.js";
+
+/** Why a {@link PatternFramer} dropped a message. */
+export type PatternInvalidReason = "oversize" | "invalid-utf8" | "incomplete";
+
+/** How a {@link PatternFramer} reads bytes as text: UTF-8 (checked), or one character per byte. */
+export type PatternEncoding = "utf8" | "latin1" | "ascii";
+
+/** Options of {@link PatternFramer}. */
+export interface PatternFramerOptions {
+  /** What separates messages (serialport's `regex`); its flags are kept, `g` is added, `y` dropped. A match of no characters is ignored. */
+  pattern: RegExp;
+  /** How bytes become text. `ascii` keeps only the low 7 bits of each byte, as Node does. @default "utf8" */
+  encoding?: PatternEncoding;
+  /** Longest message kept, in bytes (of its encoding), not counting the separator. @default 65536 */
+  maxMessageBytes?: number;
+  /** Called with every dropped message (`oversize`, `invalid-utf8`, `incomplete`). @default undefined */
+  onInvalid?: (invalid: InvalidFrame<PatternInvalidReason>) => void;
+  /** Label linking the framer to the component that owns it. @default undefined */
+  group?: string;
+}
+
+/** Options of the {@link splitOn} operator. */
+export interface SplitOnOptions extends Omit<PatternFramerOptions, "pattern"> {
+  /** Label shown in the pipeline view. @default undefined */
+  name?: string;
+}
+
+const FRAMER_OPTIONS = ["pattern", "encoding", "maxMessageBytes", "onInvalid", "group"] as const;
+const DEFAULT_MAX_MESSAGE_BYTES = 65_536;
+/** A byte that is not UTF-8 is decoded as the lone surrogate U+DC00 + byte (never produced by valid UTF-8). */
+const ESCAPED = /(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/;
+
+/** How many bytes at the end of `buf` begin a UTF-8 character that the next chunk completes (0–3). */
+function incompleteTail(buf: Buffer): number {
+  const n = buf.length;
+  for (let back = 1; back <= Math.min(3, n); back++) {
+    const byte = buf[n - back] as number;
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: look further back
+    const need = byte >= 0xf0 && byte <= 0xf4 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc2 && byte < 0xe0 ? 2 : 1;
+    return need > back ? back : 0;
+  }
+  return 0;
+}
+
+/** Length of the valid UTF-8 character at `buf[i]`, or 0 when it is not one. */
+function utf8CharLength(buf: Buffer, i: number): number {
+  const b0 = buf[i] as number;
+  if (b0 < 0x80) return 1;
+  const need = b0 >= 0xc2 && b0 <= 0xdf ? 2 : b0 >= 0xe0 && b0 <= 0xef ? 3 : b0 >= 0xf0 && b0 <= 0xf4 ? 4 : 0;
+  if (need === 0 || i + need > buf.length) return 0;
+  return isUtf8(buf.subarray(i, i + need)) ? need : 0;
+}
+
+/** Decodes UTF-8 with every invalid byte kept as an escape (U+DC00 + byte). */
+function decodeEscaped(buf: Buffer): string {
+  let out = "";
+  let run = 0;
+  for (let i = 0; i < buf.length; ) {
+    const length = utf8CharLength(buf, i);
+    if (length > 0) {
+      i += length;
+      continue;
+    }
+    out += buf.toString("utf8", run, i) + String.fromCharCode(0xdc00 + (buf[i] as number));
+    i++;
+    run = i;
+  }
+  return out + buf.toString("utf8", run);
+}
+
+/** The bytes a decoded message came from (escapes back to their byte). */
+function encodeEscaped(text: string, encoding: PatternEncoding): Uint8Array {
+  if (encoding !== "utf8" || !ESCAPED.test(text)) return new Uint8Array(Buffer.from(text, encoding));
+  const parts: Buffer[] = [];
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0xdc80 && code <= 0xdcff && !(i > 0 && text.charCodeAt(i - 1) >= 0xd800 && text.charCodeAt(i - 1) <= 0xdbff)) {
+      parts.push(Buffer.from(text.slice(run, i), "utf8"), Buffer.from([code - 0xdc00]));
+      run = i + 1;
+    }
+  }
+  parts.push(Buffer.from(text.slice(run), "utf8"));
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/**
+ * Splits a byte stream into text messages separated by a regular expression
+ * (the project's `PatternFramer` lego; serialport's `RegexParser`), as a
+ * pure state machine. A separator split across chunks still splits: a match
+ * that touches the end of the text received so far waits for the next chunk
+ * (it might grow, as `/\r?\n/` or `/\n+/` would), and is taken at `end()`.
+ * A UTF-8 character split across chunks decodes correctly; a message with
+ * bytes that are not UTF-8 is reported (`invalid-utf8`) with its bytes, not
+ * emitted with replacement characters.
+ *
+ * It holds at most `maxMessageBytes` of text: a longer message is reported
+ * (`oversize`, its first `maxMessageBytes` bytes) as soon as it is certain
+ * and dropped up to the next separator. Patterns that need unbounded
+ * look-ahead across chunks (a greedy `/a.*b/`) match as they would on the
+ * text received so far.
+ *
+ * ## Example
+ * ```ts
+ * const fields = new PatternFramer({ pattern: /[,;]\s*|\r?\n/ });
+ * fields.append("t=21, h=4");   // ["t=21"]
+ * fields.append("0\r");         // []
+ * fields.append("\n");          // ["h=40"]
+ * ```
+ * @see {@link splitOn} the operator.
+ * @lego PatternFramer
+ */
+export class PatternFramer {
+  readonly pattern: RegExp;
+  readonly encoding: PatternEncoding;
+  readonly maxMessageBytes: number;
+  group: string | undefined;
+  /** Messages emitted so far. */
+  frames = 0;
+  /** Messages dropped, by reason. */
+  readonly dropped: Record<PatternInvalidReason, number> = { oversize: 0, "invalid-utf8": 0, incomplete: 0 };
+  private readonly regex: RegExp;
+  private readonly onInvalid: ((invalid: InvalidFrame<PatternInvalidReason>) => void) | undefined;
+  /** Text after the last separator. */
+  private rest = "";
+  /** Whether `rest` may hold escaped (invalid) bytes. */
+  private restEscaped = false;
+  /** Bytes of a UTF-8 character the next chunk completes. */
+  private carry: Buffer = Buffer.alloc(0);
+  /** True while dropping the rest of an oversize message. */
+  private discarding = false;
+
+  constructor(options: PatternFramerOptions) {
+    requireKnownOptions("PatternFramer", requireObject("options", options), FRAMER_OPTIONS);
+    if (!(options.pattern instanceof RegExp)) throw new TypeError("pattern must be a RegExp");
+    this.pattern = options.pattern;
+    this.regex = new RegExp(options.pattern.source, options.pattern.flags.replace(/[gy]/g, "") + "g");
+    this.encoding = requireOneOf("encoding", options.encoding ?? "utf8", ["utf8", "latin1", "ascii"] as const);
+    this.maxMessageBytes = requirePositiveInteger("maxMessageBytes", options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+    this.onInvalid = callbackOption("onInvalid", options.onInvalid);
+    this.group = optionalGroup(options.group);
+  }
+
+  /** UTF-16 units (and carried bytes) held for the message in progress and a separator that may still grow; 0 while discarding. */
+  get bufferSize(): number {
+    return this.discarding ? 0 : this.rest.length + this.carry.length;
+  }
+
+  /** Adds a chunk and returns the messages it completed. */
+  append(chunk: FramingChunk): string[] {
+    const messages: string[] = [];
+    this.feed(chunk, (message) => messages.push(message));
+    return messages;
+  }
+
+  /** Adds a chunk and hands each completed message to `emit` as soon as it is found. */
+  feed(chunk: FramingChunk, emit: (message: string) => void): void {
+    let buf = toBuffer(chunk);
+    let text: string;
+    let escaped = false;
+    if (this.encoding !== "utf8") text = buf.toString(this.encoding);
+    else {
+      if (this.carry.length > 0) buf = Buffer.concat([this.carry, buf]);
+      const tail = incompleteTail(buf);
+      const body = tail === 0 ? buf : buf.subarray(0, buf.length - tail);
+      this.carry = tail === 0 ? EMPTY : Buffer.from(buf.subarray(buf.length - tail));
+      if (isUtf8(body)) text = body.toString("utf8");
+      else {
+        text = decodeEscaped(body);
+        escaped = true;
+      }
+    }
+    this.split(this.rest + text, this.restEscaped || escaped, false, emit);
+  }
+
+  /** Ends the stream: a separator at the very end counts now; a trailing partial message is reported (`incomplete`, or `oversize`). */
+  end(emit: (message: string) => void = () => undefined): void {
+    let data = this.rest;
+    let escaped = this.restEscaped;
+    if (this.carry.length > 0) {
+      data += decodeEscaped(this.carry);
+      escaped = true;
+      this.carry = EMPTY;
+    }
+    this.split(data, escaped, true, emit);
+    if (!this.discarding && this.rest.length > 0) {
+      const bytes = encodeEscaped(this.rest, this.encoding);
+      if (bytes.length > this.maxMessageBytes) this.report("oversize", bytes.subarray(0, this.maxMessageBytes));
+      else this.report("incomplete", bytes);
+    }
+    this.clear();
+  }
+
+  /** Drops the message in progress without reporting it. */
+  clear(): void {
+    this.rest = "";
+    this.restEscaped = false;
+    this.carry = EMPTY;
+    this.discarding = false;
+  }
+
+  private split(data: string, escaped: boolean, final: boolean, emit: (message: string) => void): void {
+    const regex = this.regex;
+    regex.lastIndex = 0;
+    let pos = 0;
+    let messageEnd = data.length;
+    for (let match = regex.exec(data); match !== null; match = regex.exec(data)) {
+      const length = match[0].length;
+      if (length === 0) {
+        regex.lastIndex++;
+        continue;
+      }
+      const end = match.index + length;
+      // It might grow with the next chunk (unless it is already as long as a whole message may be).
+      if (end === data.length && !final && length < this.maxMessageBytes) {
+        messageEnd = match.index;
+        break;
+      }
+      const message = data.slice(pos, match.index);
+      pos = end;
+      if (this.discarding) {
+        this.discarding = false;
+        continue;
+      }
+      this.deliver(message, escaped, emit);
+    }
+    let rest = pos === 0 ? data : data.slice(pos);
+    const message = messageEnd === data.length ? rest : data.slice(pos, messageEnd);
+    if (!this.discarding && this.byteLength(message) > this.maxMessageBytes) {
+      this.report("oversize", encodeEscaped(message, this.encoding).subarray(0, this.maxMessageBytes));
+      this.discarding = true;
+    }
+    // While discarding, keep only where the next separator may begin.
+    if (this.discarding && rest.length > this.maxMessageBytes) rest = rest.slice(rest.length - this.maxMessageBytes);
+    this.rest = rest;
+    this.restEscaped = escaped && ESCAPED.test(rest);
+  }
+
+  private deliver(message: string, escaped: boolean, emit: (message: string) => void): void {
+    if (this.byteLength(message) > this.maxMessageBytes) {
+      this.report("oversize", encodeEscaped(message, this.encoding).subarray(0, this.maxMessageBytes));
+    } else if (escaped && ESCAPED.test(message)) {
+      this.report("invalid-utf8", encodeEscaped(message, this.encoding));
+    } else {
+      this.frames++;
+      emit(message);
+    }
+  }
+
+  /** Bytes of `text` in its encoding (cheap bounds first: a UTF-16 unit is 1 to 3 UTF-8 bytes). */
+  private byteLength(text: string): number {
+    if (this.encoding !== "utf8" || text.length > this.maxMessageBytes || text.length * 3 <= this.maxMessageBytes) return text.length;
+    return Buffer.byteLength(text, "utf8");
+  }
+
+  private report(reason: PatternInvalidReason, bytes: Uint8Array): void {
+    this.dropped[reason]++;
+    this.onInvalid?.(Object.freeze({ reason, bytes }));
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Splits a byte stream into text messages wherever `pattern` matches — the
+ * `PatternFramer` lego as an operator (serialport's `RegexParser`). A
+ * separator split across chunks still splits, and one that could still grow
+ * waits for the next chunk; empty messages are emitted; a trailing partial
+ * message at completion, an oversize message and (in UTF-8) a message that
+ * is not UTF-8 are reported through `onInvalid`, not emitted. A source error
+ * is passed on.
+ *
+ * ```text
+ * source:  --a-------b----|    a = "x,y;", b = "z\n"
+ *          splitOn(/[,;\n]/)
+ * result:  --(xy)----z----|
+ * ```
+ *
+ * ## Example
+ * ```ts
+ * port.pipe(splitOn(/\r?\n|\$/, { maxMessageBytes: 128 })).subscribe((field) => handle(field));
+ * ```
+ * Counters on `lego`: `messages`, `invalid`, `oversize`, `invalidUtf8`, `incomplete`.
+ * @see {@link PatternFramer} the state machine (one per subscription).
+ * @see {@link delimited} which is faster for a fixed delimiter.
+ * @lego PatternFramer
+ */
+export function splitOn(pattern: RegExp, options: SplitOnOptions = {}): LegoOperator<FramingChunk, string> {
+  requireKnownOptions("splitOn", requireObject("options", options), [...FRAMER_OPTIONS.filter((o) => o !== "pattern"), "name"]);
+  const { name: nameOption, onInvalid, ...framerOptions } = options;
+  const name = optional("name", nameOption, requireNonEmptyString);
+  const prototype = new PatternFramer({ ...framerOptions, pattern });
+  const reasons = ["oversize", "invalid-utf8", "incomplete"] as const;
+  const { meter, counted } = framerMeter("PatternFramer", { name, group: prototype.group }, reasons, callbackOption("onInvalid", onInvalid));
+  return framingOperator(meter, () => new PatternFramer({ ...framerOptions, pattern, onInvalid: counted }));
+}
