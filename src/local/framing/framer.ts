@@ -44,7 +44,8 @@ export function viewOf(buf: Buffer, start: number, end: number): Uint8Array {
 
 /** A plain Uint8Array copy of `buf[start, end)` in its own memory. */
 export function copyOf(buf: Uint8Array, start: number, end: number): Uint8Array {
-  return Uint8Array.prototype.slice.call(buf, start, end);
+  // Not slice(): on a Buffer it makes a Buffer (species).
+  return new Uint8Array(buf.subarray(start, end));
 }
 
 export function callbackOption<F extends (...args: never[]) => unknown>(name: string, value: F | undefined): F | undefined {

@@ -42,10 +42,12 @@ export interface FrameChecksum {
 export interface LengthPrefixedFramerOptions {
   /**
    * The bytes every frame begins with, where the framer resynchronises after
-   * garbage or a bad frame (serialport's `delimiter`); `[]` for frames
-   * without start bytes (then it resynchronises byte by byte). @default [0xaa]
+   * garbage or a bad frame (serialport's `delimiter`), or a list of
+   * alternative start sequences of one length (`[[0xaa], [0xbb]]`, as
+   * serialport's `delimiter: [0xaa, 0xbb]`); `[]` for frames without start
+   * bytes (then it resynchronises byte by byte). @default [0xaa]
    */
-  start?: Uint8Array | readonly number[];
+  start?: Uint8Array | readonly number[] | readonly (Uint8Array | readonly number[])[];
   /** Offset of the length field from the frame's first byte, at or after the start bytes. @default 1 */
   lengthOffset?: number;
   /** Size of the length field, 1 to 4 bytes. @default 1 */
@@ -108,7 +110,8 @@ const ENDIANS = ["le", "be"] as const;
  * @lego LengthPrefixedFramer
  */
 export class LengthPrefixedFramer {
-  readonly start: Uint8Array;
+  /** The start sequence, or each alternative one (all of one length; none for `[]`). */
+  readonly starts: readonly Uint8Array[];
   readonly lengthOffset: number;
   readonly lengthBytes: number;
   readonly endian: Endian;
@@ -124,8 +127,14 @@ export class LengthPrefixedFramer {
   /** Frames dropped, by reason. */
   readonly dropped: Record<LengthPrefixedInvalidReason, number> = { oversize: 0, "bad-length": 0, "bad-checksum": 0, incomplete: 0 };
 
-  private readonly startBuf: Buffer;
+  private readonly startBufs: readonly Buffer[];
+  /** Length of the start sequence(s). */
+  private readonly startLength: number;
+  /** The start byte when there is one start sequence of one byte (the fast search), else -1. */
   private readonly startByte: number;
+  /** Per alternative start sequence: where it next occurs in `cachedIn` (-1: nowhere). */
+  private readonly nextStart: number[];
+  private cachedIn: Buffer | undefined;
   private readonly header: number;
   private readonly checksumBytes: number;
   private readonly onInvalid: ((invalid: InvalidFrame<LengthPrefixedInvalidReason>) => void) | undefined;
@@ -134,12 +143,14 @@ export class LengthPrefixedFramer {
 
   constructor(options: LengthPrefixedFramerOptions = {}) {
     requireKnownOptions("LengthPrefixedFramer", requireObject("options", options), FRAMER_OPTIONS);
-    this.startBuf = options.start === undefined ? Buffer.from([0xaa]) : bytesOption("start", options.start, true);
-    this.start = new Uint8Array(this.startBuf);
-    this.startByte = this.startBuf.length === 1 ? (this.startBuf[0] as number) : -1;
+    this.startBufs = startOption(options.start);
+    this.starts = this.startBufs.map((start) => new Uint8Array(start));
+    this.startLength = this.startBufs[0]?.length ?? 0;
+    this.startByte = this.startBufs.length === 1 && this.startLength === 1 ? ((this.startBufs[0] as Buffer)[0] as number) : -1;
+    this.nextStart = this.startBufs.map(() => -1);
     this.lengthOffset = requireNonNegativeInteger("lengthOffset", options.lengthOffset ?? 1);
-    if (this.lengthOffset < this.startBuf.length) {
-      throw new RangeError(`lengthOffset must be at or after the start bytes (>= ${this.startBuf.length}), got ${this.lengthOffset}`);
+    if (this.lengthOffset < this.startLength) {
+      throw new RangeError(`lengthOffset must be at or after the start bytes (>= ${this.startLength}), got ${this.lengthOffset}`);
     }
     this.lengthBytes = requireNonNegativeInteger("lengthBytes", options.lengthBytes ?? 1);
     if (this.lengthBytes < 1 || this.lengthBytes > 4) throw new RangeError(`lengthBytes must be 1 to 4, got ${this.lengthBytes}`);
@@ -154,7 +165,7 @@ export class LengthPrefixedFramer {
       requireKnownOptions(name, checksum, ["kind", "from", "endian"]);
       return Object.freeze({
         kind: requireOneOf(`${name}.kind`, checksum.kind, ["xor", "crc32"] as const),
-        from: requireNonNegativeInteger(`${name}.from`, checksum.from ?? this.startBuf.length),
+        from: requireNonNegativeInteger(`${name}.from`, checksum.from ?? this.startLength),
         endian: requireOneOf(`${name}.endian`, checksum.endian ?? this.endian, ENDIANS),
       });
     });
@@ -190,12 +201,12 @@ export class LengthPrefixedFramer {
     const buf = held === 0 ? incoming : Buffer.concat([this.pending, incoming], held + incoming.length);
     // Only a frame inside the caller's chunk needs copying for `copy`.
     const copied = held === 0 && this.copy;
-    const s = this.startBuf.length;
+    const s = this.startLength;
     const end = buf.length;
     let pos = 0;
     for (;;) {
       if (s > 0) {
-        const at = this.startByte !== -1 ? buf.indexOf(this.startByte, pos) : buf.indexOf(this.startBuf, pos);
+        const at = this.findStart(buf, pos);
         if (at === -1) {
           // Keep what could be the beginning of a start sequence.
           const keep = Math.min(end - pos, s - 1);
@@ -234,7 +245,7 @@ export class LengthPrefixedFramer {
     const held = this.pending;
     this.pending = EMPTY;
     // Less than a start sequence is not a frame yet.
-    if (held.length === 0 || held.length < this.startBuf.length) {
+    if (held.length === 0 || held.length < this.startLength) {
       this.skippedBytes += held.length;
       return;
     }
@@ -244,6 +255,26 @@ export class LengthPrefixedFramer {
   /** Drops the frame in progress without reporting it. */
   clear(): void {
     this.pending = EMPTY;
+  }
+
+  /** Where the next start sequence (any alternative) begins in `buf` at or after `pos`, or -1. */
+  private findStart(buf: Buffer, pos: number): number {
+    if (this.startByte !== -1) return buf.indexOf(this.startByte, pos);
+    const starts = this.startBufs;
+    if (starts.length === 1) return buf.indexOf(starts[0] as Buffer, pos);
+    // Several alternatives: remember where each next occurs, so a rare one is not searched for again per frame.
+    const next = this.nextStart;
+    if (this.cachedIn !== buf) {
+      this.cachedIn = buf;
+      next.fill(-2);
+    }
+    let first = -1;
+    for (let k = 0; k < starts.length; k++) {
+      let at = next[k] as number;
+      if (at === -2 || (at !== -1 && at < pos)) next[k] = at = buf.indexOf(starts[k] as Buffer, pos);
+      if (at !== -1 && (first === -1 || at < first)) first = at;
+    }
+    return first;
   }
 
   private checksumMatches(buf: Buffer, start: number, end: number): boolean {
@@ -272,6 +303,17 @@ export class LengthPrefixedFramer {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+function startOption(value: unknown): Buffer[] {
+  if (value === undefined) return [Buffer.from([0xaa])];
+  if (Array.isArray(value) && value.length > 0 && value.every((v) => v instanceof Uint8Array || Array.isArray(v))) {
+    const starts = value.map((v, i) => bytesOption(`start[${i}]`, v));
+    if (starts.some((start) => start.length !== (starts[0] as Buffer).length)) throw new RangeError("start alternatives must all have the same length");
+    return starts;
+  }
+  const start = bytesOption("start", value, true);
+  return start.length === 0 ? [] : [start];
+}
 
 /**
  * Splits a byte stream into length-prefixed frames — the
