@@ -14,13 +14,17 @@ import { callbackOption, framerMeter, framingOperator, toBuffer, type FramingChu
 /** Why a {@link PatternFramer} dropped a message. */
 export type PatternInvalidReason = "oversize" | "invalid-utf8" | "incomplete";
 
-/** How a {@link PatternFramer} reads bytes as text: UTF-8 (checked), or one character per byte. */
-export type PatternEncoding = "utf8" | "latin1" | "ascii";
+/** How a {@link PatternFramer} reads bytes as text: UTF-8 (checked), one character per byte, or two hex digits per byte. */
+export type PatternEncoding = "utf8" | "latin1" | "ascii" | "hex";
 
 /** Options of {@link PatternFramer}. */
 export interface PatternFramerOptions {
-  /** What separates messages (serialport's `regex`); its flags are kept, `g` is added, `y` dropped. A match of no characters is ignored. */
-  pattern: RegExp;
+  /**
+   * What separates messages (serialport's `regex`): a RegExp (its flags are
+   * kept, `g` added, `y` dropped) or its source as a string. A match of no
+   * characters is ignored.
+   */
+  pattern: RegExp | string;
   /** How bytes become text. `ascii` keeps only the low 7 bits of each byte, as Node does. @default "utf8" */
   encoding?: PatternEncoding;
   /** Longest message kept, in bytes (of its encoding), not counting the separator. @default 65536 */
@@ -99,18 +103,20 @@ function encodeEscaped(text: string, encoding: PatternEncoding): Uint8Array {
 /**
  * Splits a byte stream into text messages separated by a regular expression
  * (the project's `PatternFramer` lego; serialport's `RegexParser`), as a
- * pure state machine. A separator split across chunks still splits: a match
- * that touches the end of the text received so far waits for the next chunk
- * (it might grow, as `/\r?\n/` or `/\n+/` would), and is taken at `end()`.
+ * pure state machine. A separator split across chunks still splits, and a
+ * message is emitted as soon as a separator ends it: when the next chunk
+ * continues that separator (`/\n+/`, `/[\r\n]+/` or `/\r\n|\r/` seeing
+ * `"\r"` then `"\n"`), the continuation is skipped, so no empty message
+ * appears that the whole text would not give.
  * A UTF-8 character split across chunks decodes correctly; a message with
  * bytes that are not UTF-8 is reported (`invalid-utf8`) with its bytes, not
  * emitted with replacement characters.
  *
  * It holds at most `maxMessageBytes` of text: a longer message is reported
  * (`oversize`, its first `maxMessageBytes` bytes) as soon as it is certain
- * and dropped up to the next separator. Patterns that need unbounded
- * look-ahead across chunks (a greedy `/a.*b/`) match as they would on the
- * text received so far.
+ * and dropped up to the next separator. A pattern whose earlier match
+ * only a later chunk can complete (`/abcd|c/` seeing `"abc"`) splits on
+ * what the text received so far allows.
  *
  * ## Example
  * ```ts
@@ -123,6 +129,7 @@ function encodeEscaped(text: string, encoding: PatternEncoding): Uint8Array {
  * @lego PatternFramer
  */
 export class PatternFramer {
+  /** The pattern as given (a string becomes a RegExp). */
   readonly pattern: RegExp;
   readonly encoding: PatternEncoding;
   readonly maxMessageBytes: number;
@@ -132,6 +139,10 @@ export class PatternFramer {
   /** Messages dropped, by reason. */
   readonly dropped: Record<PatternInvalidReason, number> = { oversize: 0, "invalid-utf8": 0, incomplete: 0 };
   private readonly regex: RegExp;
+  /** The same pattern, anchored: tells whether new text continues the last separator. */
+  private readonly sticky: RegExp;
+  /** The separator that ended the text so far, when it ended exactly at its end (it may go on). */
+  private trailing = "";
   private readonly onInvalid: ((invalid: InvalidFrame<PatternInvalidReason>) => void) | undefined;
   /** Text after the last separator. */
   private rest = "";
@@ -144,10 +155,10 @@ export class PatternFramer {
 
   constructor(options: PatternFramerOptions) {
     requireKnownOptions("PatternFramer", requireObject("options", options), FRAMER_OPTIONS);
-    if (!(options.pattern instanceof RegExp)) throw new TypeError("pattern must be a RegExp");
-    this.pattern = options.pattern;
-    this.regex = new RegExp(options.pattern.source, options.pattern.flags.replace(/[gy]/g, "") + "g");
-    this.encoding = requireOneOf("encoding", options.encoding ?? "utf8", ["utf8", "latin1", "ascii"] as const);
+    this.pattern = patternOption(options.pattern);
+    this.regex = new RegExp(this.pattern.source, this.pattern.flags.replace(/[gy]/g, "") + "g");
+    this.sticky = new RegExp(this.pattern.source, this.pattern.flags.replace(/[gy]/g, "") + "y");
+    this.encoding = requireOneOf("encoding", options.encoding ?? "utf8", ["utf8", "latin1", "ascii", "hex"] as const);
     this.maxMessageBytes = requirePositiveInteger("maxMessageBytes", options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
     this.onInvalid = callbackOption("onInvalid", options.onInvalid);
     this.group = optionalGroup(options.group);
@@ -209,27 +220,36 @@ export class PatternFramer {
     this.restEscaped = false;
     this.carry = EMPTY;
     this.discarding = false;
+    this.trailing = "";
   }
 
   private split(data: string, escaped: boolean, final: boolean, emit: (message: string) => void): void {
     const regex = this.regex;
-    regex.lastIndex = 0;
     let pos = 0;
-    let messageEnd = data.length;
+    if (this.trailing !== "") {
+      // The last chunk ended with a separator: if this text continues it (a longer match), skip the continuation.
+      const sticky = this.sticky;
+      sticky.lastIndex = 0;
+      const probe = sticky.exec(this.trailing + data.slice(0, this.maxMessageBytes));
+      if (probe !== null && probe[0].length > this.trailing.length) pos = probe[0].length - this.trailing.length;
+      this.trailing = pos === data.length && pos > 0 ? (probe?.[0] ?? "").slice(-this.maxMessageBytes) : "";
+      if (this.trailing !== "") {
+        this.rest = "";
+        this.restEscaped = false;
+        return;
+      }
+    }
+    regex.lastIndex = pos;
     for (let match = regex.exec(data); match !== null; match = regex.exec(data)) {
       const length = match[0].length;
       if (length === 0) {
         regex.lastIndex++;
         continue;
       }
-      const end = match.index + length;
-      // It might grow with the next chunk (unless it is already as long as a whole message may be).
-      if (end === data.length && !final && length < this.maxMessageBytes) {
-        messageEnd = match.index;
-        break;
-      }
       const message = data.slice(pos, match.index);
-      pos = end;
+      pos = match.index + length;
+      // A separator at the very end may go on in the next chunk.
+      if (pos === data.length && !final) this.trailing = match[0].slice(-this.maxMessageBytes);
       if (this.discarding) {
         this.discarding = false;
         continue;
@@ -237,9 +257,8 @@ export class PatternFramer {
       this.deliver(message, escaped, emit);
     }
     let rest = pos === 0 ? data : data.slice(pos);
-    const message = messageEnd === data.length ? rest : data.slice(pos, messageEnd);
-    if (!this.discarding && this.byteLength(message) > this.maxMessageBytes) {
-      this.report("oversize", encodeEscaped(message, this.encoding).subarray(0, this.maxMessageBytes));
+    if (!this.discarding && this.byteLength(rest, escaped) > this.maxMessageBytes) {
+      this.report("oversize", encodeEscaped(rest, this.encoding).subarray(0, this.maxMessageBytes));
       this.discarding = true;
     }
     // While discarding, keep only where the next separator may begin.
@@ -249,7 +268,7 @@ export class PatternFramer {
   }
 
   private deliver(message: string, escaped: boolean, emit: (message: string) => void): void {
-    if (this.byteLength(message) > this.maxMessageBytes) {
+    if (this.byteLength(message, escaped) > this.maxMessageBytes) {
       this.report("oversize", encodeEscaped(message, this.encoding).subarray(0, this.maxMessageBytes));
     } else if (escaped && ESCAPED.test(message)) {
       this.report("invalid-utf8", encodeEscaped(message, this.encoding));
@@ -259,10 +278,11 @@ export class PatternFramer {
     }
   }
 
-  /** Bytes of `text` in its encoding (cheap bounds first: a UTF-16 unit is 1 to 3 UTF-8 bytes). */
-  private byteLength(text: string): number {
+  /** Bytes of `text` in its encoding (cheap bounds first: a UTF-16 unit is 1 to 3 UTF-8 bytes; an escaped byte is 1). */
+  private byteLength(text: string, escaped: boolean): number {
+    if (this.encoding === "hex") return Math.ceil(text.length / 2);
     if (this.encoding !== "utf8" || text.length > this.maxMessageBytes || text.length * 3 <= this.maxMessageBytes) return text.length;
-    return Buffer.byteLength(text, "utf8");
+    return escaped && ESCAPED.test(text) ? encodeEscaped(text, "utf8").length : Buffer.byteLength(text, "utf8");
   }
 
   private report(reason: PatternInvalidReason, bytes: Uint8Array): void {
@@ -273,11 +293,22 @@ export class PatternFramer {
 
 const EMPTY = Buffer.alloc(0);
 
+function patternOption(value: unknown): RegExp {
+  if (value instanceof RegExp) return value;
+  if (typeof value !== "string") throw new TypeError("pattern must be a RegExp or a string");
+  if (value === "") throw new RangeError("pattern must not be empty");
+  try {
+    return new RegExp(value);
+  } catch (error) {
+    throw new RangeError(`pattern is not a valid regular expression: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 /**
  * Splits a byte stream into text messages wherever `pattern` matches — the
  * `PatternFramer` lego as an operator (serialport's `RegexParser`). A
- * separator split across chunks still splits, and one that could still grow
- * waits for the next chunk; empty messages are emitted; a trailing partial
+ * separator split across chunks still splits, and one the next chunk
+ * continues is not split twice; empty messages are emitted; a trailing partial
  * message at completion, an oversize message and (in UTF-8) a message that
  * is not UTF-8 are reported through `onInvalid`, not emitted. A source error
  * is passed on.
@@ -297,7 +328,7 @@ const EMPTY = Buffer.alloc(0);
  * @see {@link delimited} which is faster for a fixed delimiter.
  * @lego PatternFramer
  */
-export function splitOn(pattern: RegExp, options: SplitOnOptions = {}): LegoOperator<FramingChunk, string> {
+export function splitOn(pattern: RegExp | string, options: SplitOnOptions = {}): LegoOperator<FramingChunk, string> {
   requireKnownOptions("splitOn", requireObject("options", options), [...FRAMER_OPTIONS.filter((o) => o !== "pattern"), "name"]);
   const { name: nameOption, onInvalid, ...framerOptions } = options;
   const name = optional("name", nameOption, requireNonEmptyString);
