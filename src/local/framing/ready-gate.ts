@@ -76,13 +76,23 @@ export class ReadyGate {
     return out;
   }
 
-  /** Adds a chunk and hands what passes to `emit` (a view of the chunk, never empty). */
+  /**
+   * Adds a chunk and hands what passes to `emit`, never empty: once ready,
+   * the chunk itself (a string as its UTF-8 bytes); the chunk that completes
+   * the sequence, a view of its rest.
+   */
   feed(chunk: FramingChunk, emit: (bytes: Uint8Array) => void): void {
+    if (this.isReady && chunk instanceof Uint8Array) {
+      if (chunk.length === 0) return;
+      this.frames++;
+      emit(chunk);
+      return;
+    }
     const buf = toBuffer(chunk);
     if (this.isReady) {
       if (buf.length === 0) return;
       this.frames++;
-      emit(typeof chunk === "string" || Buffer.isBuffer(chunk) ? viewOf(buf, 0, buf.length) : chunk);
+      emit(viewOf(buf, 0, buf.length));
       return;
     }
     const held = this.tail.length;
@@ -123,7 +133,8 @@ export class ReadyGate {
  * — the `ReadyGate` lego as an operator (serialport's `ReadyParser`; its
  * `ready` event is `onReady`). Bytes before the sequence, and the sequence
  * itself, are dropped and counted; the rest of the chunk that completed it
- * is emitted, then every chunk as it comes. Each subscription waits anew.
+ * is emitted, then every chunk as it comes (the same object; a string as
+ * its UTF-8 bytes). Each subscription waits anew.
  *
  * ```text
  * source:  --a----b---c--|     a = "boot RE", b = "ADY\nx", c = "yz"
@@ -170,9 +181,12 @@ export function awaitReady(sequenceOrOptions: string | Uint8Array | readonly num
     };
     return {
       feed: (chunk, emit) => {
-        track(() => {
-          gate.feed(chunk, emit);
-        });
+        if (gate.ready) gate.feed(chunk, emit);
+        else {
+          track(() => {
+            gate.feed(chunk, emit);
+          });
+        }
       },
       end: () => {
         track(() => {

@@ -139,6 +139,22 @@ describe("PatternFramer", () => {
     );
   });
 
+  it("searches a literal pattern with indexOf and agrees with the same pattern through the regex engine", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 150 }).map((b) => b.map((x) => [0x0d, 0x0a, 0x3b, 0x61, 0xe2, 0x82, 0xff, x][x % 8]!)),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.constantFrom<[RegExp, RegExp]>([/\r\n/, /[\r][\n]/], [/;/, /[;]/], [/\x3b\n/, /[;][\n]/], [/a\;/, /[a][;]/]),
+        (input, offsets, maxMessageBytes, [literal, regex]) => {
+          const chunks = cut(input, offsets);
+          expect(run({ pattern: literal, maxMessageBytes }, chunks)).toEqual(run({ pattern: regex, maxMessageBytes }, chunks));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it.each([
     [{ pattern: /;/, encoding: "base64" }, RangeError, "encoding"],
     [{ pattern: /;/, maxMessageBytes: 0 }, RangeError, "maxMessageBytes"],

@@ -62,7 +62,7 @@ describe("ReadyGate", () => {
     expect(theirs).toEqual([]);
   });
 
-  it("passes chunks through once ready, as plain Uint8Arrays, and counts what it skipped", () => {
+  it("passes the rest of the completing chunk as a plain Uint8Array, later chunks as they are, and counts what it skipped", () => {
     const gate = new ReadyGate({ sequence: "OK" });
     gate.append("boot…O");
     const [rest] = gate.append(Buffer.from("Kxy"));
@@ -70,6 +70,8 @@ describe("ReadyGate", () => {
     expect(Buffer.isBuffer(rest)).toBe(false);
     const chunk = bytesOf(1, 2);
     expect(gate.append(chunk)[0]).toBe(chunk);
+    expect(gate.append("é")).toEqual([utf8("é")]);
+    expect(gate.append(new Uint8Array(0))).toEqual([]);
     expect(gate.skippedBytes).toBe(Buffer.byteLength("boot…OK"));
     expect(gate.bufferSize).toBe(0);
   });
