@@ -117,7 +117,7 @@ const goals: [string, number][] = [];
 // ---------------------------------------------------------------- idleGap
 {
   const MAX = 1024;
-  const all = Buffer.alloc(16 * 1024 * 1024);
+  const all = Buffer.alloc(8 * 1024 * 1024);
   for (let i = 0; i < all.length; i++) all[i] = (i * 13) & 0xff;
   const chunks = chunked(all, 4 * 1024);
   const expected = Math.ceil(all.length / MAX);
@@ -135,7 +135,7 @@ const goals: [string, number][] = [];
 // ---------------------------------------------------------------- fixedLength
 {
   const LENGTH = 40;
-  const all = Buffer.alloc(16 * 1024 * 1024 - ((16 * 1024 * 1024) % LENGTH));
+  const all = Buffer.alloc(8 * 1024 * 1024 - ((8 * 1024 * 1024) % LENGTH));
   for (let i = 0; i < all.length; i++) all[i] = (i * 7) & 0xff;
   const chunks = chunked(all, 64 * 1024);
   const expected = all.length / LENGTH;
@@ -159,7 +159,7 @@ const goals: [string, number][] = [];
 {
   const LINE = 40;
   const lines: string[] = [];
-  for (let i = 0, size = 0; size < 32 * 1024 * 1024; i++) {
+  for (let i = 0, size = 0; size < 16 * 1024 * 1024; i++) {
     const line = `$GPGGA,${i % 100_000},${(i % 997) / 10},N`.padEnd(LINE - 2, " ") + "\r\n";
     lines.push(line);
     size += line.length;
@@ -181,7 +181,7 @@ const goals: [string, number][] = [];
 // ---------------------------------------------------------------- awaitReady
 {
   const banner = Buffer.from("boot rom v1.2\r\nchecking flash… ok\r\nREADY\r\n");
-  const body = Buffer.alloc(32 * 1024 * 1024);
+  const body = Buffer.alloc(16 * 1024 * 1024);
   for (let i = 0; i < body.length; i++) body[i] = 0x20 + (i % 90);
   const chunks = chunked(Buffer.concat([banner, body]), 1024);
   // The chunk with the sequence passes its rest; every later chunk passes whole.
