@@ -1,6 +1,8 @@
-import { legoMeter, type LegoOperator } from "../../atom/lego-descriptor.js";
+import { Observable } from "rxjs";
+import { legoMeter, withLego, type LegoOperator } from "../../atom/lego-descriptor.js";
 import { optional, optionalGroup, requireKnownOptions, requireNonEmptyString, requireObject } from "../../atom/validate.js";
-import { bytesOption, callbackOption, framingOperator, toBuffer, viewOf, type FramingChunk } from "./framer.js";
+import { subscribeWithin } from "../subscribe-within.js";
+import { bytesOption, callbackOption, toBuffer, viewOf, type FramingChunk } from "./framer.js";
 
 /** Options of {@link ReadyGate}. */
 export interface ReadyGateOptions {
@@ -163,39 +165,44 @@ export function awaitReady(sequenceOrOptions: string | Uint8Array | readonly num
   const prototype = new ReadyGate(gateOptions);
   const userReady = callbackOption("onReady", onReady);
   const meter = legoMeter("ReadyGate", { name, group: prototype.group }, ["messages", "skippedBytes", "ready"]);
-  return framingOperator(meter, () => {
-    const gate = new ReadyGate({
-      ...gateOptions,
-      onReady: () => {
-        meter.count("ready");
-        userReady?.();
-      },
-    });
-    const track = (run: () => void): void => {
-      const before = gate.skippedBytes;
-      try {
-        run();
-      } finally {
-        meter.count("skippedBytes", gate.skippedBytes - before);
-      }
-    };
-    return {
-      feed: (chunk, emit) => {
-        if (gate.ready) gate.feed(chunk, emit);
-        else {
-          track(() => {
+  const operator = (source: Observable<FramingChunk>): Observable<Uint8Array> =>
+    new Observable<Uint8Array>((subscriber) => {
+      const gate = new ReadyGate({
+        ...gateOptions,
+        onReady: () => {
+          meter.count("ready");
+          userReady?.();
+        },
+      });
+      const emit = (bytes: Uint8Array): void => {
+        meter.count("messages");
+        subscriber.next(bytes);
+      };
+      subscribeWithin(subscriber, source, {
+        next: (chunk) => {
+          // Once ready, bytes pass straight through: this is the per-chunk cost of the gate.
+          if (gate.ready && chunk instanceof Uint8Array) {
+            if (chunk.length > 0) emit(chunk);
+            return;
+          }
+          const skipped = gate.skippedBytes;
+          try {
             gate.feed(chunk, emit);
-          });
-        }
-      },
-      end: () => {
-        track(() => {
+          } catch (error) {
+            subscriber.error(error);
+          } finally {
+            meter.count("skippedBytes", gate.skippedBytes - skipped);
+          }
+        },
+        error: (error: unknown) => {
+          subscriber.error(error);
+        },
+        complete: () => {
+          meter.count("skippedBytes", gate.bufferSize);
           gate.end();
-        });
-      },
-      get frames() {
-        return gate.frames;
-      },
-    };
-  });
+          subscriber.complete();
+        },
+      });
+    });
+  return withLego(operator, meter.descriptor);
 }
