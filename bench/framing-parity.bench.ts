@@ -7,7 +7,9 @@
  * the Transform stream it is; both count what they emit and the counts must
  * agree. Ratio > 1 means ours is faster (goal >= 1.5x).
  *
- *   node --expose-gc --import tsx bench/framing-parity.bench.ts
+ *   node --expose-gc --import tsx bench/framing-parity.bench.ts [section…]
+ *
+ * Sections: lengthPrefixed idleGap fixedLength splitOn awaitReady (all by default).
  */
 import { ByteLengthParser } from "@serialport/parser-byte-length";
 import { InterByteTimeoutParser } from "@serialport/parser-inter-byte-timeout";
@@ -81,9 +83,11 @@ function viaStream(name: string, chunks: readonly Buffer[], make: () => NodeJS.R
 }
 
 const goals: [string, number][] = [];
+const only = process.argv.slice(2);
+const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
 
 // ---------------------------------------------------------------- lengthPrefixed
-{
+if (wanted("lengthPrefixed")) {
   const FRAMES = 50_000;
   const PAYLOAD = 30;
   const parts: Buffer[] = [];
@@ -115,7 +119,7 @@ const goals: [string, number][] = [];
 }
 
 // ---------------------------------------------------------------- idleGap
-{
+if (wanted("idleGap")) {
   const MAX = 1024;
   const all = Buffer.alloc(8 * 1024 * 1024);
   for (let i = 0; i < all.length; i++) all[i] = (i * 13) & 0xff;
@@ -133,7 +137,7 @@ const goals: [string, number][] = [];
 }
 
 // ---------------------------------------------------------------- fixedLength
-{
+if (wanted("fixedLength")) {
   const LENGTH = 40;
   const all = Buffer.alloc(8 * 1024 * 1024 - ((8 * 1024 * 1024) % LENGTH));
   for (let i = 0; i < all.length; i++) all[i] = (i * 7) & 0xff;
@@ -156,7 +160,7 @@ const goals: [string, number][] = [];
 }
 
 // ---------------------------------------------------------------- splitOn
-{
+if (wanted("splitOn")) {
   const LINE = 40;
   const lines: string[] = [];
   for (let i = 0, size = 0; size < 16 * 1024 * 1024; i++) {
@@ -179,7 +183,7 @@ const goals: [string, number][] = [];
 }
 
 // ---------------------------------------------------------------- awaitReady
-{
+if (wanted("awaitReady")) {
   const banner = Buffer.from("boot rom v1.2\r\nchecking flash… ok\r\nREADY\r\n");
   const body = Buffer.alloc(16 * 1024 * 1024);
   for (let i = 0; i < body.length; i++) body[i] = 0x20 + (i % 90);
