@@ -101,3 +101,17 @@ export function optional<T>(name: string, value: unknown, check: (name: string, 
 export function optionalGroup(value: unknown, name = "group"): string | undefined {
   return optional(name, value, requireNonEmptyString);
 }
+
+/**
+ * Rejects an options object that has a key the lego does not know, so a
+ * JavaScript caller's typo (or an option another library spells
+ * differently) fails loudly instead of being ignored: `TypeError` naming the
+ * key. Keys whose value is `undefined` are ignored.
+ */
+export function requireKnownOptions(owner: string, options: Record<string, unknown>, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (options[key] !== undefined && !known.includes(key)) {
+      throw new TypeError(`${owner}: unknown option ${JSON.stringify(key)} (known: ${known.join(", ")})`);
+    }
+  }
+}

@@ -6,6 +6,7 @@ import { DISTRIBUTED } from "./legos/distributed.js";
 import { DURABLE } from "./legos/durable.js";
 import { HANDOFF } from "./legos/handoff.js";
 import { LOCAL_FLOW } from "./legos/local-flow.js";
+import { LOCAL_FRAMING } from "./legos/local-framing.js";
 import { LOCAL_PROCESSING } from "./legos/local-processing.js";
 import { LOCAL_RUNTIME } from "./legos/local-runtime.js";
 import { OBSERVABILITY } from "./legos/observability.js";
@@ -30,6 +31,7 @@ export const CATALOG_ENTRIES: readonly LegoEntry[] = [
   ...LOCAL_RUNTIME,
   ...LOCAL_FLOW,
   ...LOCAL_PROCESSING,
+  ...LOCAL_FRAMING,
   ...CIRCUIT_BREAKER,
   ...HANDOFF,
   ...DURABLE,

@@ -37,6 +37,12 @@ export const IMPLEMENTED_BY: Readonly<Record<string, readonly string[]>> = {
   DoubleBuffer: ["DoubleBuffer", "doubleBuffer"],
   FrameAssembler: ["FrameAssembler", "assembleFrames"],
   XorChecksum: ["xorChecksum"],
+  // Framing (project legos)
+  LengthPrefixedFramer: ["LengthPrefixedFramer", "lengthPrefixed"],
+  IdleGapFramer: ["IdleGapFramer", "idleGap"],
+  FixedLengthFramer: ["FixedLengthFramer", "fixedLength"],
+  PatternFramer: ["PatternFramer", "splitOn"],
+  ReadyGate: ["ReadyGate", "awaitReady"],
   SensorDebugTap: ["SensorDebugTap", "debugTap"],
   // Durable
   Keyspace: ["Keyspace"],

@@ -49,7 +49,9 @@ export type Role = (typeof ROLES)[number];
 
 /**
  * The "Lowered Families" headings of the seed catalog, plus `Sensor IO` for
- * the legos of the seed's Local Sensor IO slice that no family lists.
+ * the legos of the seed's Local Sensor IO slice that no family lists, and
+ * `Framing` for the framers this project adds (length-prefixed, idle gap,
+ * fixed length, pattern, ready gate).
  */
 export const FAMILIES = Object.freeze([
   "Atoms",
@@ -65,6 +67,7 @@ export const FAMILIES = Object.freeze([
   "Workflow And Control Plane",
   "Observability",
   "Sensor IO",
+  "Framing",
 ] as const);
 
 export type Family = (typeof FAMILIES)[number];

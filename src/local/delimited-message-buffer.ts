@@ -9,6 +9,7 @@ import {
   requireNonEmptyString,
   requireObject,
   requireOneOf,
+  requireKnownOptions,
   requirePositiveInteger,
 } from "../atom/validate.js";
 import { subscribeWithin } from "./subscribe-within.js";
@@ -19,8 +20,18 @@ export type DelimitedMode = "bytes" | "text";
 /** What a message is in each mode. */
 export type DelimitedMessage<M extends DelimitedMode> = M extends "text" ? string : Uint8Array;
 
-/** What a {@link DelimitedMessageBuffer} accepts: bytes, or text (sent as UTF-8). */
+/** What a {@link DelimitedMessageBuffer} accepts: bytes, or text (turned into bytes with the buffer's `encoding`). */
 export type DelimitedChunk = Uint8Array | string;
+
+/**
+ * How text turns into bytes and back (Node's names): text mode decodes
+ * messages with it, a string delimiter and string chunks are encoded with it.
+ * Only `utf8` can be invalid (reported as `invalid-utf8`); the others decode
+ * any bytes.
+ */
+export type DelimitedEncoding = "utf8" | "utf-8" | "ascii" | "latin1" | "binary" | "hex" | "base64" | "base64url";
+
+const ENCODINGS: readonly DelimitedEncoding[] = ["utf8", "utf-8", "ascii", "latin1", "binary", "hex", "base64", "base64url"];
 
 /** Why a message was not emitted. */
 export type DelimitedInvalidReason = "oversize" | "invalid-utf8" | "incomplete";
@@ -33,8 +44,18 @@ export interface InvalidMessage {
 
 /** Options of {@link DelimitedMessageBuffer}. */
 export interface DelimitedMessageBufferOptions<M extends DelimitedMode = "bytes"> {
-  /** What ends a message: a non-empty string (as UTF-8) or byte sequence. @default "\n" */
-  delimiter?: string | Uint8Array;
+  /**
+   * What ends a message: a non-empty string (encoded with `encoding`), byte
+   * sequence, or array of byte numbers (`[13, 10]`, as serialport takes it). @default "\n"
+   */
+  delimiter?: string | Uint8Array | readonly number[];
+  /** Keep the delimiter at the end of each message (it still does not count toward `maxMessageBytes`). @default false */
+  includeDelimiter?: boolean;
+  /**
+   * The text encoding: text mode decodes messages with it; a string
+   * delimiter and string chunks are encoded with it (serialport's `encoding`). @default "utf8"
+   */
+  encoding?: DelimitedEncoding;
   /** `"bytes"` emits `Uint8Array`s, `"text"` emits strings decoded from UTF-8. @default "bytes" */
   mode?: M;
   /** Longest message kept, in bytes, not counting the delimiter (a positive integer). @default 65536 */
@@ -58,13 +79,18 @@ export interface DelimitedOptions<M extends DelimitedMode = "bytes"> extends Del
   name?: string;
 }
 
+/** Every option {@link DelimitedMessageBuffer} knows (anything else is a TypeError). */
+const BUFFER_OPTIONS = ["delimiter", "mode", "maxMessageBytes", "copy", "includeDelimiter", "encoding", "onInvalid", "group"] as const;
+/** Every option {@link delimited} knows. */
+const OPERATOR_OPTIONS = [...BUFFER_OPTIONS, "name"] as const;
+
 const DEFAULT_MAX_MESSAGE_BYTES = 65_536;
 const NEWLINE = 0x0a;
 const MIN_PENDING_CAPACITY = 256;
 
-/** A Buffer view of a chunk (no copy for bytes, UTF-8 for text). */
-function toBuffer(chunk: unknown): Buffer {
-  if (typeof chunk === "string") return Buffer.from(chunk, "utf8");
+/** A Buffer view of a chunk (no copy for bytes, `encoding` for text). */
+function toBuffer(chunk: unknown, encoding: BufferEncoding): Buffer {
+  if (typeof chunk === "string") return Buffer.from(chunk, encoding);
   if (Buffer.isBuffer(chunk)) return chunk;
   if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   throw new TypeError(`chunk must be a Uint8Array or a string, got ${chunk === null ? "null" : typeof chunk}`);
@@ -74,19 +100,29 @@ function callbackOption<F extends (...args: never[]) => unknown>(name: string, v
   return value === undefined ? undefined : requireFunction(name, value);
 }
 
-function delimiterOption(value: unknown): Buffer {
+function delimiterOption(value: unknown, encoding: BufferEncoding): Buffer {
   if (value === undefined) return Buffer.from([NEWLINE]);
-  if (typeof value === "string") return Buffer.from(requireNonEmptyString("delimiter", value), "utf8");
-  if (!(value instanceof Uint8Array)) throw new TypeError("delimiter must be a string or a Uint8Array");
-  if (value.length === 0) throw new RangeError("delimiter must not be empty");
-  return Buffer.from(value);
+  let bytes: Buffer;
+  if (typeof value === "string") bytes = Buffer.from(requireNonEmptyString("delimiter", value), encoding);
+  else if (value instanceof Uint8Array) bytes = Buffer.from(value);
+  else if (Array.isArray(value)) bytes = Buffer.from(value.map((byte: unknown, i) => octet(`delimiter[${i}]`, byte)));
+  else throw new TypeError("delimiter must be a string, a Uint8Array or an array of byte numbers");
+  if (bytes.length === 0) throw new RangeError("delimiter must not be empty");
+  return bytes;
+}
+
+function octet(name: string, value: unknown): number {
+  if (typeof value !== "number") throw new TypeError(`${name} must be a number, got ${value === null ? "null" : typeof value}`);
+  if (!Number.isInteger(value) || value < 0 || value > 255) throw new RangeError(`${name} must be an octet (an integer 0-255), got ${value}`);
+  return value;
 }
 
 /**
  * Reassembles delimited messages from arbitrary chunks (the catalog's
  * `DelimitedMessageBuffer`): `append(chunk)` returns the messages the chunk
- * completed, without their delimiters; empty messages are kept. A delimiter
- * or a UTF-8 character may be split across chunks.
+ * completed, without their delimiters (with them under `includeDelimiter`);
+ * empty messages are kept. A delimiter or a UTF-8 character may be split
+ * across chunks. Text mode decodes with `encoding` (UTF-8 by default).
  *
  * Bad data is dropped, counted and reported to `onInvalid`, never thrown:
  * a message longer than `maxMessageBytes` is dropped up to its next
@@ -108,6 +144,8 @@ export class DelimitedMessageBuffer<M extends DelimitedMode = "bytes"> {
   readonly mode: M;
   readonly maxMessageBytes: number;
   readonly copy: boolean;
+  readonly includeDelimiter: boolean;
+  readonly encoding: DelimitedEncoding;
   group: string | undefined;
   /** Messages returned so far. */
   messages = 0;
@@ -125,6 +163,11 @@ export class DelimitedMessageBuffer<M extends DelimitedMode = "bytes"> {
   private readonly delimIsUtf8: boolean;
   private readonly onInvalid: ((invalid: InvalidMessage) => void) | undefined;
   private readonly text: boolean;
+  /** Text mode with UTF-8: messages are checked, not just decoded. */
+  private readonly utf8: boolean;
+  private readonly bufferEncoding: BufferEncoding;
+  /** Delimiter bytes kept at the end of each emitted message (0 or the delimiter's length). */
+  private readonly kept: number;
   /** Bytes of the message in progress (or, while discarding, the last delimiter-length − 1 bytes). */
   private pending: Buffer = Buffer.alloc(0);
   private pendingLength = 0;
@@ -132,8 +175,12 @@ export class DelimitedMessageBuffer<M extends DelimitedMode = "bytes"> {
   private discarding = false;
 
   constructor(options: DelimitedMessageBufferOptions<M> = {}) {
-    requireObject("options", options);
-    this.delim = delimiterOption(options.delimiter);
+    requireKnownOptions("DelimitedMessageBuffer", requireObject("options", options), BUFFER_OPTIONS);
+    this.encoding = requireOneOf("encoding", options.encoding ?? "utf8", ENCODINGS);
+    this.bufferEncoding = this.encoding;
+    this.delim = delimiterOption(options.delimiter, this.bufferEncoding);
+    this.includeDelimiter = requireBoolean("includeDelimiter", options.includeDelimiter ?? false);
+    this.kept = this.includeDelimiter ? this.delim.length : 0;
     this.mode = requireOneOf("mode", options.mode ?? "bytes", ["bytes", "text"] as const) as M;
     this.maxMessageBytes = requirePositiveInteger("maxMessageBytes", options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
     this.copy = requireBoolean("copy", options.copy ?? false);
@@ -142,6 +189,7 @@ export class DelimitedMessageBuffer<M extends DelimitedMode = "bytes"> {
     this.delimByte = this.delim.length === 1 ? (this.delim[0] as number) : -1;
     this.delimIsUtf8 = isUtf8(this.delim);
     this.text = this.mode === "text";
+    this.utf8 = this.text && (this.encoding === "utf8" || this.encoding === "utf-8");
   }
 
   /** The delimiter's bytes (a copy). */
@@ -167,7 +215,7 @@ export class DelimitedMessageBuffer<M extends DelimitedMode = "bytes"> {
    * `onInvalid` reports interleaved in stream order.
    */
   feed(chunk: DelimitedChunk, emit: (message: DelimitedMessage<M>) => void): void {
-    const buf = toBuffer(chunk);
+    const buf = toBuffer(chunk, this.bufferEncoding);
     const d = this.delim.length;
     let pos = 0;
     let continuing = this.pendingLength > 0 || this.discarding;
@@ -253,16 +301,21 @@ export class DelimitedMessageBuffer<M extends DelimitedMode = "bytes"> {
       this.report("oversize", this.joined(buf, start, end, held, this.maxMessageBytes));
       return;
     }
-    this.emitOwned(this.joined(buf, start, end, held, Infinity), emit);
+    this.emitOwned(this.joined(buf, start, end, held, Infinity, this.kept), emit);
   }
 
-  /** A new Buffer with at most `limit` bytes of: the first `held` pending bytes, then `buf[start, end)`. */
-  private joined(buf: Buffer, start: number, end: number, held: number, limit: number): Buffer {
+  /**
+   * A new Buffer with at most `limit` bytes of: the first `held` pending
+   * bytes, then `buf[start, end)`; then the first `delimiterBytes` bytes of
+   * the delimiter.
+   */
+  private joined(buf: Buffer, start: number, end: number, held: number, limit: number, delimiterBytes = 0): Buffer {
     const fromPending = Math.min(held, limit);
     const fromBuf = Math.min(end - start, limit - fromPending);
-    const out = Buffer.allocUnsafeSlow(fromPending + fromBuf);
+    const out = Buffer.allocUnsafeSlow(fromPending + fromBuf + delimiterBytes);
     this.pending.copy(out, 0, 0, fromPending);
     buf.copy(out, fromPending, start, start + fromBuf);
+    if (delimiterBytes > 0) this.delim.copy(out, fromPending + fromBuf, 0, delimiterBytes);
     return out;
   }
 
@@ -271,11 +324,11 @@ export class DelimitedMessageBuffer<M extends DelimitedMode = "bytes"> {
     if (!this.text) {
       this.messages++;
       emit(new Uint8Array(message.buffer, message.byteOffset, message.length) as DelimitedMessage<M>);
-    } else if (isUtf8(message)) {
+    } else if (!this.utf8 || isUtf8(message)) {
       this.messages++;
-      emit(message.toString("utf8") as DelimitedMessage<M>);
+      emit(message.toString(this.bufferEncoding) as DelimitedMessage<M>);
     } else {
-      this.report("invalid-utf8", message);
+      this.report("invalid-utf8", message.subarray(0, message.length - this.kept));
     }
   }
 
@@ -289,14 +342,15 @@ export class DelimitedMessageBuffer<M extends DelimitedMode = "bytes"> {
       } else {
         this.messages++;
         // A view is a third of the cost of a copy (see bench/framing.bench.ts).
-        emit((this.copy ? copyOf(buf, pos, end) : new Uint8Array(buf.buffer, buf.byteOffset + pos, end - pos)) as DelimitedMessage<M>);
+        const stop = end + this.kept;
+        emit((this.copy ? copyOf(buf, pos, stop) : new Uint8Array(buf.buffer, buf.byteOffset + pos, stop - pos)) as DelimitedMessage<M>);
       }
       pos = end + d;
     }
     return pos;
   }
 
-  /** {@link scanBytes} for text: each message decoded from UTF-8, or reported when it is not UTF-8. */
+  /** {@link scanBytes} for text: each message decoded with `encoding`, or reported when it is not valid UTF-8. */
   private scanText(buf: Buffer, pos: number, emit: (message: DelimitedMessage<M>) => void): number {
     const last = this.lastIndexOf(buf, pos);
     if (last === -1) return pos;
@@ -304,13 +358,16 @@ export class DelimitedMessageBuffer<M extends DelimitedMode = "bytes"> {
     const max = this.maxMessageBytes;
     // One UTF-8 check for every message up to the last delimiter instead of one per message:
     // valid UTF-8 split at a valid-UTF-8 delimiter gives valid UTF-8 pieces.
-    const checked = this.delimIsUtf8 && isUtf8(buf.subarray(pos, last));
+    // Other encodings decode any bytes.
+    const checked = !this.utf8 || (this.delimIsUtf8 && isUtf8(buf.subarray(pos, last)));
+    const encoding = this.bufferEncoding;
+    const kept = this.kept;
     for (let end = this.indexOf(buf, pos); end !== -1; end = this.indexOf(buf, pos)) {
       if (end - pos > max) {
         this.report("oversize", copyOf(buf, pos, pos + max));
-      } else if (checked || isUtf8(buf.subarray(pos, end))) {
+      } else if (checked || isUtf8(buf.subarray(pos, end + kept))) {
         this.messages++;
-        emit(buf.toString("utf8", pos, end) as DelimitedMessage<M>);
+        emit(buf.toString(encoding, pos, end + kept) as DelimitedMessage<M>);
       } else {
         this.report("invalid-utf8", copyOf(buf, pos, end));
       }
@@ -379,7 +436,11 @@ function copyOf(buf: Buffer, start: number, end: number): Uint8Array {
  * Splits a stream of byte (or text) chunks into delimited messages — the
  * `DelimitedMessageBuffer` lego as an operator. Chunk boundaries may fall
  * anywhere: inside a message, a multi-byte delimiter or a UTF-8 character.
- * Messages exclude the delimiter; empty messages are emitted.
+ * Messages exclude the delimiter unless `includeDelimiter` is set; empty
+ * messages are emitted. serialport's `DelimiterParser`/`ReadlineParser`
+ * options map directly (`delimiter` as a string, bytes or `number[]`,
+ * `includeDelimiter`, `encoding` with `mode: "text"`); an option it does not
+ * know is a `TypeError`.
  *
  * Bad data never errors the stream: oversize messages, invalid UTF-8 (text
  * mode) and a trailing partial message at completion are dropped, counted
@@ -407,11 +468,12 @@ export function delimited(options: DelimitedOptions<"text"> & { mode: "text" }):
 export function delimited(options?: DelimitedOptions): LegoOperator<DelimitedChunk, Uint8Array>;
 export function delimited<M extends DelimitedMode>(options?: DelimitedOptions<M>): LegoOperator<DelimitedChunk, DelimitedMessage<M>>;
 export function delimited<M extends DelimitedMode>(options: DelimitedOptions<M> = {}): LegoOperator<DelimitedChunk, DelimitedMessage<M>> {
-  requireObject("options", options);
-  const name = optional("name", options.name, requireNonEmptyString);
+  requireKnownOptions("delimited", requireObject("options", options), OPERATOR_OPTIONS);
+  const { name: nameOption, ...bufferOptions } = options;
+  const name = optional("name", nameOption, requireNonEmptyString);
   const onInvalid = callbackOption("onInvalid", options.onInvalid);
   // Validates every option now, not at subscribe.
-  const prototype = new DelimitedMessageBuffer<M>(options);
+  const prototype = new DelimitedMessageBuffer<M>(bufferOptions);
   const meter = legoMeter("DelimitedMessageBuffer", { name, group: prototype.group }, [
     "messages",
     "invalid",
@@ -427,7 +489,7 @@ export function delimited<M extends DelimitedMode>(options: DelimitedOptions<M> 
 
   const operator = (source: Observable<DelimitedChunk>): Observable<DelimitedMessage<M>> =>
     new Observable<DelimitedMessage<M>>((subscriber) => {
-      const buffer = new DelimitedMessageBuffer<M>({ ...options, onInvalid: counted });
+      const buffer = new DelimitedMessageBuffer<M>({ ...bufferOptions, onInvalid: counted });
       const emit = (message: DelimitedMessage<M>): void => {
         subscriber.next(message);
       };

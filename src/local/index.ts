@@ -20,6 +20,7 @@ export {
   DelimitedMessageBuffer,
   delimited,
   type DelimitedChunk,
+  type DelimitedEncoding,
   type DelimitedInvalidReason,
   type DelimitedMessage,
   type DelimitedMessageBufferOptions,
@@ -47,3 +48,5 @@ export {
 } from "./frame-assembler.js";
 export { xorChecksum } from "./xor-checksum.js";
 export { InProcessTransport, subjectMatches, type InProcessSubscribeOptions, type InProcessTransportOptions } from "./in-process-transport.js";
+export { crc32 } from "./crc32.js";
+export * from "./framing/index.js";

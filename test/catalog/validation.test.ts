@@ -30,7 +30,7 @@ describe("catalog contents against the seed", () => {
       for (const name of names) expect(getLego(name).families, `${name} in ${family}`).toContain(family);
     }
     for (const lego of legos) {
-      for (const family of lego.families.filter((f) => f !== "Sensor IO")) {
+      for (const family of lego.families.filter((f) => f !== "Sensor IO" && f !== "Framing")) {
         expect(SEED_FAMILIES.get(family), `${lego.name} claims ${family}`).toContain(lego.name);
       }
     }
@@ -66,7 +66,16 @@ describe("catalog contents against the seed", () => {
 
   it("marks seed names origin seed and everything else origin manyfold-rx", () => {
     const added = legos.filter((lego) => lego.origin === "manyfold-rx").map((lego) => lego.name);
-    expect(added).toEqual(["SensorLocation", "SensorTag", "SerialPortSource"]);
+    expect(added).toEqual([
+      "FixedLengthFramer",
+      "IdleGapFramer",
+      "LengthPrefixedFramer",
+      "PatternFramer",
+      "ReadyGate",
+      "SensorLocation",
+      "SensorTag",
+      "SerialPortSource",
+    ]);
     for (const lego of legos) expect(lego.origin, lego.name).toBe(SEED_NAMES.has(lego.name) ? "seed" : "manyfold-rx");
   });
 
