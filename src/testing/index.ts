@@ -33,3 +33,4 @@ export {
   type IdempotencyStoreConformanceOptions,
   type IdempotencyStoreTestOptions,
 } from "./conformance/idempotency-store.js";
+export { versionedRegisterConformance, type VersionedRegisterConformanceOptions } from "./conformance/versioned-register.js";

@@ -14,3 +14,4 @@ export {
 } from "./level-deduplication-store.js";
 export { LevelIdempotencyStore, type LevelIdempotencyStoreOptions } from "./level-idempotency-store.js";
 export { dedupe, type DedupeOptions } from "./dedupe.js";
+export { LevelVersionedRegister, type LevelVersionedRegisterOptions } from "./level-versioned-register.js";
