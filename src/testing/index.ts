@@ -34,3 +34,4 @@ export {
   type IdempotencyStoreTestOptions,
 } from "./conformance/idempotency-store.js";
 export { versionedRegisterConformance, type VersionedRegisterConformanceOptions } from "./conformance/versioned-register.js";
+export { eventLogConformance, type EventLogConformanceOptions } from "./conformance/event-log.js";
