@@ -62,6 +62,18 @@ export const IMPLEMENTED_BY: Readonly<Record<string, readonly string[]>> = {
   WorkQueue: ["workQueue"],
   Worker: ["work"],
   WorkerPool: ["workerPool"],
+  VersionedRegister: ["MemoryVersionedRegister", "LevelVersionedRegister"],
+  DurableCell: ["DurableCell"],
+  IdempotencyStore: ["MemoryIdempotencyStore", "LevelIdempotencyStore"],
+  DeduplicationStore: ["MemoryDeduplicationStore", "LevelDeduplicationStore", "dedupe"],
+  TombstoneStore: ["TombstoneStore"],
+  MetadataStore: ["MetadataStore"],
+  MaterializedView: ["MaterializedView"],
+  // Communication and handoff
+  Outbox: ["Outbox"],
+  Inbox: ["inbox"],
+  Transport: ["InProcessTransport"],
+  PubSub: ["InProcessTransport"],
   // Application: sensor pipeline
   LocalSensorSource: ["localSensorSource"],
   ReactiveSensorSource: ["reactiveSensorSource"],

@@ -1,13 +1,14 @@
-import { Subject, type Observable } from "rxjs";
+import { Observable, Subject } from "rxjs";
 import { adoptGroup } from "../atom/grouped.js";
 import { LegoError, messageOf } from "../atom/lego-error.js";
-import { optional, optionalGroup, requireObject, requirePositive, requirePositiveInteger } from "../atom/validate.js";
+import { optional, optionalGroup, requireBoolean, requireNonEmptyString, requireObject, requirePositive, requirePositiveInteger } from "../atom/validate.js";
+import type { EventLogPort, LogAppendOptions, LogAppended, LogRecord, LogReplayOptions } from "../ports/event-log-port.js";
 import type { Codec } from "../local/schema.js";
 import { jsonCodec } from "../local/value-codecs.js";
 import { systemClock, type Clock } from "../time/clock.js";
-import { requireClock, requireCodec } from "./durable-validate.js";
+import { requireClock, requireCodec, requireOffset } from "./durable-validate.js";
 import { ManualClock } from "../time/manual-clock.js";
-import type { Keyspace } from "./keyspace.js";
+import { Keyspace } from "./keyspace.js";
 import type { LevelDatabase } from "./level-database.js";
 import { encodeRecordEnvelopes, recordEnvelopePayload, recordEnvelopeTime } from "./record-envelope.js";
 import { WriteAheadLog, type WalAppendOptions, type WalReadRange, type WalRecord } from "./write-ahead-log.js";
@@ -35,6 +36,12 @@ export interface EventLogOptions<T> {
   retention?: RetentionOptions;
   /** Label linking the log to the component that owns it. */
   group?: string;
+  /** How long (ms) the id of an idempotent {@link EventLog.append} is remembered. @default 120000 (2 min, JetStream's default) */
+  dedupeWindow?: number;
+  /** Ids remembered at most (the oldest go first). @default 100000 */
+  maxIds?: number;
+  /** fsync each {@link EventLog.append} (the port's single-value append). @default false */
+  sync?: boolean;
 }
 
 /** A decoded record: the envelope's offset and append time, and the value. */
@@ -59,6 +66,9 @@ export interface EventLogAppend {
   /** The log's `nextOffset` after this append. */
   readonly nextOffset: number;
 }
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder();
 
 /** Validates retention options; shared with the spool. */
 export function validateRetention(value: unknown): RetentionOptions {
@@ -89,14 +99,23 @@ function appendedAtOf(bytes: Uint8Array): number | undefined {
  * ## Example
  * ```ts
  * const log = await EventLog.open<Reading>(db, { name: "readings", retention: { maxEntries: 100_000 } });
- * await log.append([{ celsius: 21.5 }], { sync: true });
+ * await log.appendAll([{ celsius: 21.5 }], { sync: true });
+ * await log.append({ celsius: 22 }, { id: "reading-7" }); // idempotent within dedupeWindow
  * for await (const { offset, value, appendedAt } of log.read({ from: 0 })) console.log(offset, value, appendedAt);
  * ```
  * @see {@link LocalDurableSpool} which records and replays streams with it.
  * @lego EventLog
  */
-export class EventLog<T> {
+export class EventLog<T> implements EventLogPort<T> {
   readonly wal: WriteAheadLog;
+  /** How long (ms) an append id is remembered (see {@link append}). */
+  readonly dedupeWindow: number;
+  private readonly ids: Keyspace;
+  /** Ids appended within the window: id → offset and append time, oldest first. */
+  private readonly recentIds = new Map<string, { offset: number; at: number }>();
+  private readonly maxIds: number;
+  private readonly sync: boolean;
+  private idTail: Promise<unknown> = Promise.resolve();
   readonly codec: Codec<T>;
   readonly retention: RetentionOptions;
   /** One event per successful append, in offset order. Completes on {@link close}. */
@@ -112,8 +131,18 @@ export class EventLog<T> {
   /** The last error of a background retention pass, if any (the next pass retries). */
   lastRetentionError: unknown;
 
-  private constructor(wal: WriteAheadLog, codec: Codec<T>, clock: Clock, retention: RetentionOptions) {
+  private constructor(
+    wal: WriteAheadLog,
+    codec: Codec<T>,
+    clock: Clock,
+    retention: RetentionOptions,
+    ids: { keyspace: Keyspace; window: number; max: number; sync: boolean },
+  ) {
     this.wal = wal;
+    this.ids = ids.keyspace;
+    this.dedupeWindow = ids.window;
+    this.maxIds = ids.max;
+    this.sync = ids.sync;
     this.codec = codec;
     this.clock = clock;
     this.retention = retention;
@@ -128,10 +157,43 @@ export class EventLog<T> {
     const retention = validateRetention(options.retention ?? {});
     const group = optionalGroup(options.group);
     if (clock instanceof ManualClock) adoptGroup(clock, group);
+    const dedupeWindow = requirePositive("dedupeWindow", options.dedupeWindow ?? 120_000);
+    const maxIds = requirePositiveInteger("maxIds", options.maxIds ?? 100_000);
+    const sync = optional("sync", options.sync, requireBoolean) ?? false;
     const wal = await WriteAheadLog.open(parent, group === undefined ? { name: options.name } : { name: options.name, group });
-    const log = new EventLog<T>(wal, codec, clock, retention);
+    const ids = new Keyspace(parent, { name: `${options.name}-ids`, ...(group === undefined ? {} : { group }) });
+    const log = new EventLog<T>(wal, codec, clock, retention, { keyspace: ids, window: dedupeWindow, max: maxIds, sync });
+    await log.loadIds();
     await log.trim();
     return log;
+  }
+
+  /** Reads back the ids still within the dedupe window (oldest first) and forgets the rest. */
+  private async loadIds(): Promise<void> {
+    const found: [string, { offset: number; at: number }][] = [];
+    const stale: string[] = [];
+    const since = this.clock.now() - this.dedupeWindow;
+    for await (const [id, bytes] of this.ids.entries()) {
+      const [offset, at] = textDecoder.decode(bytes).split("\n").map(Number);
+      if (offset === undefined || at === undefined || !Number.isFinite(offset) || !Number.isFinite(at) || at <= since) stale.push(id);
+      else found.push([id, { offset, at }]);
+    }
+    found.sort((a, b) => a[1].offset - b[1].offset);
+    for (const [id, entry] of found) this.recentIds.set(id, entry);
+    stale.push(...this.expireIds());
+    if (stale.length > 0) await this.ids.write(stale.map((key) => ({ type: "del" as const, key })));
+  }
+
+  /** Forgets ids out of the window or beyond `maxIds`; returns them (to delete on disk). */
+  private expireIds(): string[] {
+    const gone: string[] = [];
+    const since = this.clock.now() - this.dedupeWindow;
+    for (const [id, entry] of this.recentIds) {
+      if (entry.at > since && this.recentIds.size <= this.maxIds) break;
+      this.recentIds.delete(id);
+      gone.push(id);
+    }
+    return gone;
   }
 
   get group(): string | undefined {
@@ -142,8 +204,9 @@ export class EventLog<T> {
     return this.wal.firstOffset;
   }
 
-  get nextOffset(): number {
-    return this.wal.nextOffset;
+  /** The offset the next append will get (the port's form; `wal.nextOffset` reads it synchronously). */
+  nextOffset(): Promise<number> {
+    return Promise.resolve(this.wal.nextOffset);
   }
 
   get size(): number {
@@ -155,10 +218,103 @@ export class EventLog<T> {
   }
 
   /**
+   * Appends one value (the {@link EventLogPort} form). With `id`, an id
+   * already appended within {@link dedupeWindow} ms (and among the last
+   * `maxIds` ids) appends nothing and answers the first offset with
+   * `duplicate: true`; the id is written in the same atomic batch as the
+   * record, so the window survives restarts. With `expectedOffset`, the
+   * append happens only at that offset, else `LOG_CONFLICT`.
+   */
+  append(value: T, options: LogAppendOptions = {}): Promise<LogAppended> {
+    try {
+      this.assertOpen();
+      requireObject("options", options);
+      const id = optional("id", options.id, requireNonEmptyString);
+      const expectedOffset = optional("expectedOffset", options.expectedOffset, requireOffset);
+      const payload = this.encode(value);
+      const base: WalAppendOptions = { sync: this.sync, ...(expectedOffset === undefined ? {} : { expectedOffset }) };
+      if (id === undefined) return this.appendEncoded([payload], base).then((event) => ({ offset: event.firstOffset, duplicate: false }));
+      const run = this.idTail.then(async (): Promise<LogAppended> => {
+        const gone = this.expireIds();
+        const seen = this.recentIds.get(id);
+        if (seen !== undefined) return { offset: seen.offset, duplicate: true };
+        const at = this.clock.now();
+        const event = await this.appendEncoded([payload], {
+          ...base,
+          with: (batch, firstOffset) => {
+            const ids = batch.in(this.ids);
+            for (const old of gone) ids.del(old);
+            ids.put(id, textEncoder.encode(`${firstOffset}\n${at}`));
+          },
+        });
+        this.recentIds.set(id, { offset: event.firstOffset, at });
+        return { offset: event.firstOffset, duplicate: false };
+      });
+      this.idTail = run.catch(() => undefined);
+      return run;
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  /**
+   * The records from `from` in offset order as an Observable (the
+   * {@link EventLogPort} form of {@link read}): completes at the end stored
+   * when subscribed, or with `follow` keeps emitting new appends until
+   * unsubscribed or the log closes. A record that cannot be decoded errors
+   * the stream with `DECODE_FAILED`.
+   */
+  replay(options: LogReplayOptions = {}): Observable<LogRecord<T>> {
+    requireObject("options", options);
+    const from = optional("from", options.from, requireOffset) ?? 0;
+    const follow = optional("follow", options.follow, requireBoolean) ?? false;
+    return new Observable<LogRecord<T>>((subscriber) => {
+      const state: { stopped: boolean; wake: (() => void) | undefined } = { stopped: false, wake: undefined };
+      const live = (): boolean => !state.stopped;
+      const appended = this.appended.subscribe({
+        next: () => state.wake?.(),
+        complete: () => state.wake?.(),
+      });
+      const pump = async (): Promise<void> => {
+        let cursor = from;
+        for (;;) {
+          this.assertOpen();
+          const end = this.wal.nextOffset;
+          if (cursor < end) {
+            for await (const record of this.read({ from: cursor, to: end })) {
+              if (!live()) return;
+              subscriber.next(record);
+            }
+            cursor = end;
+          }
+          if (!live()) return;
+          if (!follow) break;
+          if (this.wal.nextOffset === cursor) {
+            await new Promise<void>((resolve) => {
+              state.wake = resolve;
+            });
+            state.wake = undefined;
+          }
+          if (this.closed) break;
+        }
+        subscriber.complete();
+      };
+      pump().catch((error: unknown) => {
+        subscriber.error(error);
+      });
+      return () => {
+        state.stopped = true;
+        state.wake?.();
+        appended.unsubscribe();
+      };
+    });
+  }
+
+  /**
    * Encodes and appends `values` atomically. A value the codec refuses
    * rejects the whole call with `ENCODE_FAILED` before anything is written.
    */
-  async append(values: readonly T[], options: WalAppendOptions = {}): Promise<EventRecord<T>[]> {
+  async appendAll(values: readonly T[], options: WalAppendOptions = {}): Promise<EventRecord<T>[]> {
     this.assertOpen();
     const payloads = values.map((value, index) => this.encode(value, index));
     const { firstOffset, appendedAt } = await this.appendEncoded(payloads, options);
@@ -276,7 +432,9 @@ export class EventLog<T> {
     if (this.closed) return;
     this.closed = true;
     await this.trimming?.catch(() => undefined);
+    await this.idTail;
     await this.wal.close();
+    await this.ids.close();
     this.appended.complete();
   }
 

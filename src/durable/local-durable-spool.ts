@@ -378,7 +378,7 @@ export class LocalDurableSpool<T> {
 
   /** The offset the next recorded item gets. */
   get nextOffset(): number {
-    return this.log.nextOffset;
+    return this.log.wal.nextOffset;
   }
 
   /** The oldest record kept (equals `nextOffset` when the spool is empty). */
@@ -577,7 +577,7 @@ export class LocalDurableSpool<T> {
   private async pump(run: ReplayRun, subscriber: Subscriber<SpoolRecord<T>>, from: number, follow: boolean, chunkSize: number): Promise<void> {
     let cursor = from;
     for (;;) {
-      const end = this.log.nextOffset;
+      const end = this.log.wal.nextOffset;
       if (cursor < end) {
         for await (const chunk of this.log.wal.entryChunks({ from: cursor, to: end, chunkSize })) {
           for (const [key, bytes] of chunk) {
@@ -598,7 +598,7 @@ export class LocalDurableSpool<T> {
         subscriber.complete();
         return;
       }
-      if (this.log.nextOffset === cursor) await this.nextAppend(run);
+      if (this.log.wal.nextOffset === cursor) await this.nextAppend(run);
     }
   }
 

@@ -1,6 +1,6 @@
 import { LegoError } from "../atom/lego-error.js";
 import { optional, optionalGroup, requireBoolean, requireObject, requirePositiveInteger } from "../atom/validate.js";
-import { Keyspace, type KeyspaceEntry, type KeyspaceWriteOptions } from "./keyspace.js";
+import { Keyspace, type KeyspaceBatch, type KeyspaceEntry, type KeyspaceWriteOptions } from "./keyspace.js";
 import type { LevelDatabase } from "./level-database.js";
 import { requireOffset } from "./durable-validate.js";
 import { MAX_OFFSET_KEY, MIN_OFFSET_KEY, isOffset, offsetOfKey } from "./offset-key.js";
@@ -33,6 +33,14 @@ export interface WalReadRange {
 export interface WalAppendOptions {
   /** fsync before the append resolves. @default false */
   sync?: boolean;
+  /** Append only when the log's next offset is this one, else reject with `LOG_CONFLICT` (checked in turn with other appends). @default no check */
+  expectedOffset?: number;
+  /**
+   * Queues more writes into the append's atomic batch (`batch.in(keyspace)`
+   * reaches other keyspaces of the database), given the first offset; they
+   * commit with the records or not at all. @default none
+   */
+  with?: (batch: KeyspaceBatch, firstOffset: number) => void;
 }
 
 /**
@@ -143,7 +151,10 @@ export class WriteAheadLog {
     if (!Array.isArray(records)) throw new TypeError("records must be an array of Uint8Array");
     for (const record of records) if (!(record instanceof Uint8Array)) throw new TypeError("records must be an array of Uint8Array");
     const sync = optional("sync", options.sync, requireBoolean) ?? false;
-    return this.serialize(() => this.appendNow(records, { sync }));
+    const expectedOffset = optional("expectedOffset", options.expectedOffset, requireOffset);
+    const also = options.with;
+    if (also !== undefined && typeof also !== "function") throw new TypeError("with must be a function");
+    return this.serialize(() => this.appendNow(records, { sync, ...(expectedOffset === undefined ? {} : { expectedOffset }), ...(also === undefined ? {} : { with: also }) }));
   }
 
   /**
@@ -195,6 +206,9 @@ export class WriteAheadLog {
 
   private async appendNow(records: readonly Uint8Array[], options: WalAppendOptions): Promise<number> {
     const first = this.next;
+    if (options.expectedOffset !== undefined && options.expectedOffset !== first) {
+      throw new LegoError("LOG_CONFLICT", `log "${this.keyspace.name}" is at offset ${first}, not ${options.expectedOffset}`, { group: this.group });
+    }
     if (records.length === 0) return first;
     if (first + records.length - 1 > Number.MAX_SAFE_INTEGER) {
       throw new LegoError("SPOOL_WRITE_FAILED", "write-ahead log is full: offsets would pass Number.MAX_SAFE_INTEGER", {
@@ -205,6 +219,7 @@ export class WriteAheadLog {
     const batch = this.keyspace.batch();
     try {
       for (let i = 0; i < records.length; i++) batch.put(keyOf(first + i), records[i] as Uint8Array);
+      options.with?.(batch, first);
       await batch.write(options);
     } catch (error) {
       await batch.discard().catch(() => undefined);

@@ -35,3 +35,5 @@ export {
   type IdempotencyStoreConformanceOptions,
   type IdempotencyStoreTestOptions,
 } from "./conformance/idempotency-store.js";
+export { versionedRegisterConformance, type VersionedRegisterConformanceOptions } from "./conformance/versioned-register.js";
+export { eventLogConformance, type EventLogConformanceOptions } from "./conformance/event-log.js";

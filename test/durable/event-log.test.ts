@@ -17,12 +17,12 @@ describe.each(backends)("EventLog on $name", (backend) => {
 
   it("stores values with their offset and append time, JSON by default", async () => {
     const log = await EventLog.open<{ celsius: number }>(handle.db, { name: "events", clock });
-    expect(await log.append([{ celsius: 21.5 }, { celsius: 22 }])).toEqual([
+    expect(await log.appendAll([{ celsius: 21.5 }, { celsius: 22 }])).toEqual([
       { offset: 0, value: { celsius: 21.5 }, appendedAt: 1000 },
       { offset: 1, value: { celsius: 22 }, appendedAt: 1000 },
     ]);
     clock.advance(250);
-    await log.append([{ celsius: 23 }]);
+    await log.appendAll([{ celsius: 23 }]);
     expect(await collect(log.read({ from: 1 }))).toEqual([
       { offset: 1, value: { celsius: 22 }, appendedAt: 1000 },
       { offset: 2, value: { celsius: 23 }, appendedAt: 1250 },
@@ -33,8 +33,8 @@ describe.each(backends)("EventLog on $name", (backend) => {
     const log = await EventLog.open<number>(handle.db, { name: "events", clock, codec: numberCodec() });
     const seen: EventLogAppend[] = [];
     log.appended$.subscribe((event) => seen.push(event));
-    await log.append([1, 2]);
-    await log.append([3]);
+    await log.appendAll([1, 2]);
+    await log.appendAll([3]);
     expect(seen).toEqual([
       { firstOffset: 0, count: 2, appendedAt: 1000, nextOffset: 2 },
       { firstOffset: 2, count: 1, appendedAt: 1000, nextOffset: 3 },
@@ -43,11 +43,11 @@ describe.each(backends)("EventLog on $name", (backend) => {
 
   it("writes nothing when one value cannot be encoded", async () => {
     const log = await EventLog.open(handle.db, { name: "events", clock });
-    const error: unknown = await log.append([1, Number.NaN]).catch((e: unknown) => e);
+    const error: unknown = await log.appendAll([1, Number.NaN]).catch((e: unknown) => e);
     expect(isLegoError(error, "ENCODE_FAILED")).toBe(true);
     expect((error as Error).message).toMatch(/cannot encode value 1/);
-    expect(log.nextOffset).toBe(0);
-    expect(await log.append([2])).toEqual([{ offset: 0, value: 2, appendedAt: 1000 }]);
+    expect(log.wal.nextOffset).toBe(0);
+    expect(await log.appendAll([2])).toEqual([{ offset: 0, value: 2, appendedAt: 1000 }]);
   });
 
   it("fails to read a record it cannot decode with DECODE_FAILED naming the offset", async () => {
@@ -60,7 +60,7 @@ describe.each(backends)("EventLog on $name", (backend) => {
 
   it("keeps at most maxEntries records", async () => {
     const log = await EventLog.open<number>(handle.db, { name: "events", clock, retention: { maxEntries: 3 } });
-    await log.append([1, 2, 3, 4, 5]);
+    await log.appendAll([1, 2, 3, 4, 5]);
     await log.trim();
     expect((await collect(log.read())).map((r) => r.offset)).toEqual([2, 3, 4]);
     expect(log.firstOffset).toBe(2);
@@ -68,22 +68,22 @@ describe.each(backends)("EventLog on $name", (backend) => {
 
   it("drops records older than maxAgeMs, offsets continuing", async () => {
     const log = await EventLog.open<number>(handle.db, { name: "events", clock, retention: { maxAgeMs: 100 } });
-    await log.append([1, 2]);
+    await log.appendAll([1, 2]);
     clock.advance(60);
-    await log.append([3]);
+    await log.appendAll([3]);
     clock.advance(60);
     expect(await log.trim()).toBe(2);
     expect((await collect(log.read())).map((r) => r.value)).toEqual([3]);
     clock.advance(100);
     expect(await log.trim()).toBe(1);
-    expect([log.firstOffset, log.nextOffset]).toEqual([3, 3]);
-    const [record] = await log.append([4]);
+    expect([log.firstOffset, log.wal.nextOffset]).toEqual([3, 3]);
+    const [record] = await log.appendAll([4]);
     expect(record?.offset).toBe(3);
   });
 
   it("applies retention on open", async () => {
     const log = await EventLog.open<number>(handle.db, { name: "events", clock });
-    await log.append([1, 2, 3, 4]);
+    await log.appendAll([1, 2, 3, 4]);
     await log.close();
     const trimmed = await EventLog.open<number>(await handle.reopen(), { name: "events", clock, retention: { maxEntries: 1 } });
     expect((await collect(trimmed.read())).map((r) => r.value)).toEqual([4]);
@@ -91,7 +91,7 @@ describe.each(backends)("EventLog on $name", (backend) => {
 
   it("trims in the background after appends", async () => {
     const log = await EventLog.open<number>(handle.db, { name: "events", clock, retention: { maxEntries: 2 } });
-    await log.append([1, 2, 3]);
+    await log.appendAll([1, 2, 3]);
     await log.close();
     const reopened = await EventLog.open<number>(await handle.reopen(), { name: "events", clock });
     expect(reopened.firstOffset).toBe(1);
@@ -106,7 +106,7 @@ describe.each(backends)("EventLog on $name", (backend) => {
   it("refuses use after close", async () => {
     const log = await EventLog.open<number>(handle.db, { name: "events", clock });
     await log.close();
-    await expect(log.append([1])).rejects.toSatisfy((e: unknown) => isLegoError(e, "STORE_CLOSED"));
+    await expect(log.appendAll([1])).rejects.toSatisfy((e: unknown) => isLegoError(e, "STORE_CLOSED"));
   });
 });
 

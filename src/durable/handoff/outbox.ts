@@ -175,6 +175,11 @@ class Stopped extends Error {}
  * `PUBLISH_FAILED` (cause: the last error) and the cursor stays before that
  * record. A record that cannot be encoded is skipped and reported.
  *
+ * **Atomic with a state change** (the catalog's contract): append the
+ * message to the spool's log in the same LevelDB write as the change —
+ * `spool.log.appendAll([message], { with: (batch) => batch.in(state).put(key, bytes) })`
+ * — so the message exists if and only if the change committed.
+ *
  * **The duplicate window.** A crash (or a stop) between a publish and the
  * checkpoint that covers it republishes that record on the next run: at
  * most the records of one page (`batchSize`) plus those in flight. The

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from "vites
 import {
   BackoffPolicy,
   InProcessTransport,
+  Keyspace,
   LocalDurableSpool,
   ManualClock,
   MemoryDeduplicationStore,
@@ -222,6 +223,16 @@ describe.each(backends)("Outbox on $name", (backend) => {
     expect(await firstValueFrom(outbox.run())).toMatchObject({ offset: 1 });
     expect(invalid).toEqual([0]);
     expect(outbox.lego.counters).toMatchObject({ invalid: 1 });
+    await outbox.close();
+  });
+
+  it("forwards a message appended in the same atomic write as a state change (spool.log.appendAll with)", async () => {
+    const state = new Keyspace(handle.db, { name: "orders" });
+    const outbox = await open();
+    const done = firstValueFrom(outbox.run());
+    await spool.log.appendAll([{ n: 5 }], { with: (batch) => batch.in(state).put("order-5", new TextEncoder().encode("placed")) });
+    expect(await done).toMatchObject({ offset: 0, messageId: "gw-1:0" });
+    expect(new TextDecoder().decode(await state.get("order-5"))).toBe("placed");
     await outbox.close();
   });
 
