@@ -18,6 +18,11 @@ export const IMPLEMENTED_BY: Readonly<Record<string, readonly string[]>> = {
   RetryPolicy: ["RetryPolicy"],
   BackoffPolicy: ["BackoffPolicy"],
   OverflowPolicy: ["OVERFLOW_POLICIES"],
+  RatePolicy: ["RatePolicy"],
+  ConcurrencyPolicy: ["ConcurrencyPolicy"],
+  PriorityPolicy: ["PriorityPolicy"],
+  FairnessPolicy: ["FairnessPolicy", "WeightedFairQueue", "fairQueue"],
+  AdmissionPolicy: ["AdmissionPolicy", "AdmissionQueue", "admission"],
   // Local runtime
   Clock: ["isClock"],
   SystemClock: ["systemClock"],
@@ -38,6 +43,17 @@ export const IMPLEMENTED_BY: Readonly<Record<string, readonly string[]>> = {
   FrameAssembler: ["FrameAssembler", "assembleFrames"],
   XorChecksum: ["xorChecksum"],
   SensorDebugTap: ["SensorDebugTap", "debugTap"],
+  // Flow control
+  Cost: ["Cost"],
+  TokenBucket: ["TokenBucket"],
+  RateLimiter: ["rateLimit"],
+  Semaphore: ["Semaphore", "bulkhead"],
+  Buffer: ["BoundedRingBuffer", "BoundedQueue"],
+  Queue: ["BoundedQueue", "boundedQueue"],
+  BoundedQueue: ["BoundedQueue", "boundedQueue"],
+  Mailbox: ["Mailbox", "mailbox"],
+  FlowControl: ["creditFlow"],
+  Sampler: ["Sampler", "sampler"],
   // Durable
   Keyspace: ["Keyspace"],
   WriteAheadLog: ["WriteAheadLog"],
@@ -53,4 +69,7 @@ export const IMPLEMENTED_BY: Readonly<Record<string, readonly string[]>> = {
   SerialPortSource: ["fromSerialPort"],
   RateMatchedSensor: ["rateMatch"],
   SensorHealthWatchdog: ["sensorHealth"],
+  // Application: control plane
+  FeatureFlag: ["FeatureFlag", "featureFlag"],
+  KillSwitch: ["killSwitch"],
 };

@@ -46,3 +46,5 @@ export {
   type SensorFrame,
 } from "./frame-assembler.js";
 export { xorChecksum } from "./xor-checksum.js";
+// Flow control: rate limits, bulkheads, bounded/fair/admission queues, mailboxes, credit flow, sampling, kill switches.
+export * from "./flow/index.js";
