@@ -37,6 +37,9 @@ export function demandOption(name: string, value: unknown, scheduler: SchedulerL
  * item's cost. Credit granted while the store is empty waits for the next
  * item (a consumer's pull is never lost), up to `maxCredit`.
  *
+ * `demand$` is subscribed before the source, so a pull made at subscribe
+ * (a `BehaviorSubject`) is in place before a synchronous source emits.
+ *
  * Completion: after the source completes, held items keep draining on
  * demand and the output completes once the store is empty. When `demand$`
  * completes, the credit already granted is still honoured; once it cannot
@@ -79,23 +82,6 @@ export function runGate<T>(
     }
   };
 
-  subscribeWithin(subscriber, source, {
-    next: (value) => {
-      store.offer(value);
-      if (subscriber.closed) return;
-      store.changed();
-      if (credit > 0) flush();
-    },
-    error: (error: unknown) => {
-      subscriber.error(error);
-    },
-    complete: () => {
-      sourceDone = true;
-      if (store.size === 0) subscriber.complete();
-    },
-  });
-  if (subscriber.closed) return;
-
   subscribeWithin(subscriber, demand$, {
     next: (value) => {
       const granted = grant(value);
@@ -109,6 +95,23 @@ export function runGate<T>(
     complete: () => {
       demandDone = true;
       flush();
+    },
+  });
+  if (subscriber.closed) return;
+
+  subscribeWithin(subscriber, source, {
+    next: (value) => {
+      store.offer(value);
+      if (subscriber.closed) return;
+      store.changed();
+      if (credit > 0 || demandDone) flush();
+    },
+    error: (error: unknown) => {
+      subscriber.error(error);
+    },
+    complete: () => {
+      sourceDone = true;
+      if (store.size === 0) subscriber.complete();
     },
   });
 }

@@ -87,7 +87,11 @@ export class TokenBucket {
     if (cost > this.policy.burst) return Infinity;
     this.refill(this.clock.now());
     const missing = cost - this.level;
-    return missing <= EPSILON ? 0 : missing / this.refillRate;
+    if (missing <= EPSILON) return 0;
+    const wait = missing / this.refillRate;
+    // 3.0000000000000004 ms is 3 ms: float noise must not shift a wait off the scheduler's grid.
+    const whole = Math.round(wait);
+    return Math.abs(wait - whole) < 1e-6 && whole > 0 ? whole : wait;
   }
 
   /** Sets the level (clamped to `[0, capacity]`), e.g. to restore a saved bucket. */
