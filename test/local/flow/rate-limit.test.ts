@@ -175,7 +175,7 @@ describe("rateLimit", () => {
 
   it("types: a MonoLegoOperator with status$", () => {
     const op = rateLimit<number>({ rate: 1 });
-    expectTypeOf(op).toMatchTypeOf<MonoLegoOperator<number>>();
+    expectTypeOf(op).toExtend<MonoLegoOperator<number>>();
     expectTypeOf(op.status$).toEqualTypeOf<Observable<RateLimitStatus>>();
     expectTypeOf(of(1).pipe(map((v) => v * 2), rateLimit({ rate: 1 }))).toEqualTypeOf<Observable<number>>();
   });
