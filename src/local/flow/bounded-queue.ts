@@ -200,9 +200,9 @@ const COUNTERS = ["depth", "enqueued", "released", "dropped", "rejected", "inval
  *
  * ```text
  * source:  abcd-------|
- * demand:  ---x--x--x--x
+ * demand:  ----x--x--x--x
  *          boundedQueue({ capacity: 2, overflow: "drop_newest", demand })
- * result:  ---a--b-----|     (c, d rejected: the queue held a, b)
+ * result:  ----a--b---|      (c, d rejected: the queue held a, b)
  * ```
  *
  * ## Example
