@@ -52,10 +52,10 @@ const COUNTERS = ["held", "credit", "granted", "released", "dropped", "rejected"
  * and what is held counts as `dropped`.
  *
  * ```text
- * source:  abcde-------|
+ * source:  abcde----------|
  * credits: --2----1--5-
  *          creditFlow(credits, { capacity: 4 })
- * result:  --(ab)-c--(de)-|  (a, b at 2; c at 7; d, e at 10; complete at 12)
+ * result:  --(ab)-c--(de)-|
  * ```
  *
  * ## Example

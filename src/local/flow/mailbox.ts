@@ -160,9 +160,9 @@ const COUNTERS = ["owners", "waiting", "handled", "dropped", "rejected", "invali
  * Unsubscribing cancels running handlers. Results merge in completion order.
  *
  * ```text
- * source:  a1-a2-b1-------|
+ * source:  a-b-c-------|          (a = "a1", b = "a2", c = "b1")
  *          mailbox(m => timer(4).pipe(map(() => m)), { key: m => m[0], capacity: 4 })
- * result:  ----a1--b1a2---|      (a2 waits for a1; b1 runs beside it)
+ * result:  ----a---(cb)|          (a2 waits for a1; b1 runs beside it)
  * ```
  *
  * ## Example
