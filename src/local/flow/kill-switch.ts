@@ -34,7 +34,7 @@ export interface KillSwitchOptions {
  * source:  -a-b-c-d-e-
  * flag:    f-----t----
  *          killSwitch(flag)
- * result:  -a-b--#          (# = LegoError KILLED)
+ * result:  -a-b-c#          (# = LegoError KILLED)
  * ```
  *
  * ## Example

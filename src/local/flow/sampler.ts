@@ -127,7 +127,7 @@ export interface SamplerOperatorOptions extends Omit<SamplerOptions, "clock"> {
  *
  * source:  ab-c---d|
  *          sampler({ period: 3, pick: "latest" })
- * result:  ---c---(d|)
+ * result:  ---c----(d|)
  * ```
  *
  * ## Example
