@@ -1,4 +1,4 @@
-import { from, Observable, type ObservableInput, type Subscription } from "rxjs";
+import { from, isObservable, Observable, type ObservableInput, type Subscription } from "rxjs";
 import { derivedName, legoMeter, withLego, type LegoOperator } from "../../atom/lego-descriptor.js";
 import { LegoError } from "../../atom/lego-error.js";
 import { optional, optionalGroup, requireFunction, requireNonEmptyString, requireObject } from "../../atom/validate.js";
@@ -34,6 +34,10 @@ const COUNTERS = ["running", "queued", "started", "completed", "rejected", "drop
 interface Pending<T> {
   value: T;
   index: number;
+}
+
+function isPromiseLike<R>(input: ObservableInput<R>): input is PromiseLike<R> {
+  return !isObservable(input) && typeof (input as { then?: unknown }).then === "function";
 }
 
 /**
@@ -106,28 +110,33 @@ export function bulkhead<T, R>(work: (value: T, index: number) => ObservableInpu
         starting = false;
         finishIfDone();
       };
+      const finishOne = (): void => {
+        counters.running--;
+        counters.completed++;
+        active--;
+        const next = semaphore.release();
+        if (next !== undefined) {
+          counters.queued--;
+          ready.push(next);
+          runReady();
+        } else finishIfDone();
+      };
+      // Promise results skip the Observable wrapping `from()` would add: one
+      // pair of handlers per subscription, no allocation per call.
+      const onResolved = (result: R): void => {
+        if (subscriber.closed) return;
+        subscriber.next(result);
+        // next() may have unsubscribed us (take(n) downstream); the teardown has then settled the counters.
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+        if (!subscriber.closed) finishOne();
+      };
+      const onRejected = (error: unknown): void => {
+        subscriber.error(error);
+      };
       const start = (value: T, i: number): void => {
         counters.started++;
         counters.running++;
         active++;
-        // Assigned once `subscribe` returns; a call that finishes synchronously never needs it.
-        // eslint-disable-next-line prefer-const
-        let inner: Subscription | undefined;
-        let done = false;
-        const onDone = (): void => {
-          if (done) return;
-          done = true;
-          counters.running--;
-          counters.completed++;
-          active--;
-          if (inner !== undefined) subscriber.remove(inner);
-          const next = semaphore.release();
-          if (next !== undefined) {
-            counters.queued--;
-            ready.push(next);
-            runReady();
-          } else finishIfDone();
-        };
         let input: ObservableInput<R>;
         try {
           input = work(value, i);
@@ -135,6 +144,14 @@ export function bulkhead<T, R>(work: (value: T, index: number) => ObservableInpu
           subscriber.error(error);
           return;
         }
+        if (isPromiseLike(input)) {
+          input.then(onResolved, onRejected);
+          return;
+        }
+        let done = false;
+        // Assigned once `subscribe` returns; a call that finishes synchronously never needs it.
+        let inner: Subscription | undefined;
+        // eslint-disable-next-line prefer-const
         inner = from(input).subscribe({
           next: (result) => {
             subscriber.next(result);
@@ -143,7 +160,12 @@ export function bulkhead<T, R>(work: (value: T, index: number) => ObservableInpu
             done = true;
             subscriber.error(error);
           },
-          complete: onDone,
+          complete: () => {
+            if (done) return;
+            done = true;
+            if (inner !== undefined) subscriber.remove(inner);
+            finishOne();
+          },
         });
         if (inner.closed) return;
         if (subscriber.closed) inner.unsubscribe();

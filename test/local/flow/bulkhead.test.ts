@@ -118,6 +118,29 @@ describe("bulkhead", () => {
     expect(results.sort()).toEqual([10, 20, 30]);
   });
 
+  it("Promise work: a rejection errors the stream; a result arriving after unsubscribe is ignored", async () => {
+    let error: unknown;
+    from([1])
+      .pipe(bulkhead(() => Promise.reject(new Error("no")), { limit: 1 }))
+      .subscribe({ error: (e: unknown) => (error = e) });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(error).toEqual(new Error("no"));
+
+    let release!: (v: number) => void;
+    const pending = new Promise<number>((resolve) => (release = resolve));
+    const out: number[] = [];
+    const op = bulkhead(() => pending, { limit: 1, queue: 1 });
+    const sub = from([1, 2]).pipe(op).subscribe((v) => out.push(v));
+    expect([op.lego.counters.running, op.lego.counters.queued]).toEqual([1, 1]);
+    sub.unsubscribe();
+    release(5);
+    await pending;
+    await Promise.resolve();
+    expect(out).toEqual([]);
+    expect(op.lego.counters).toEqual({ running: 0, queued: 0, started: 1, completed: 0, rejected: 0, dropped: 0 });
+  });
+
   it("descriptor, validation and types", () => {
     const op = bulkhead((v: number) => of(String(v)), { limit: 2, group: "db" });
     expect(op.lego).toEqual({ kind: "Semaphore", name: "db.bulkhead", group: "db" });
