@@ -18,6 +18,11 @@ export const IMPLEMENTED_BY: Readonly<Record<string, readonly string[]>> = {
   RetryPolicy: ["RetryPolicy"],
   BackoffPolicy: ["BackoffPolicy"],
   OverflowPolicy: ["OVERFLOW_POLICIES"],
+  RatePolicy: ["RatePolicy"],
+  ConcurrencyPolicy: ["ConcurrencyPolicy"],
+  PriorityPolicy: ["PriorityPolicy"],
+  FairnessPolicy: ["FairnessPolicy", "WeightedFairQueue", "fairQueue"],
+  AdmissionPolicy: ["AdmissionPolicy", "AdmissionQueue", "admission"],
   // Local runtime
   Clock: ["isClock"],
   SystemClock: ["systemClock"],
@@ -44,6 +49,17 @@ export const IMPLEMENTED_BY: Readonly<Record<string, readonly string[]>> = {
   PatternFramer: ["PatternFramer", "splitOn"],
   ReadyGate: ["ReadyGate", "awaitReady"],
   SensorDebugTap: ["SensorDebugTap", "debugTap"],
+  // Flow control
+  Cost: ["Cost"],
+  TokenBucket: ["TokenBucket"],
+  RateLimiter: ["rateLimit"],
+  Semaphore: ["Semaphore", "bulkhead"],
+  Buffer: ["BoundedRingBuffer", "BoundedQueue"],
+  Queue: ["BoundedQueue", "boundedQueue"],
+  BoundedQueue: ["BoundedQueue", "boundedQueue"],
+  Mailbox: ["Mailbox", "mailbox"],
+  FlowControl: ["creditFlow"],
+  Sampler: ["Sampler", "sampler"],
   // Durable
   Keyspace: ["Keyspace"],
   WriteAheadLog: ["WriteAheadLog"],
@@ -82,4 +98,7 @@ export const IMPLEMENTED_BY: Readonly<Record<string, readonly string[]>> = {
   SerialPortSource: ["fromSerialPort"],
   RateMatchedSensor: ["rateMatch"],
   SensorHealthWatchdog: ["sensorHealth"],
+  // Application: control plane
+  FeatureFlag: ["FeatureFlag", "featureFlag"],
+  KillSwitch: ["killSwitch"],
 };

@@ -50,3 +50,5 @@ export { xorChecksum } from "./xor-checksum.js";
 export { InProcessTransport, subjectMatches, type InProcessSubscribeOptions, type InProcessTransportOptions } from "./in-process-transport.js";
 export { crc32 } from "./crc32.js";
 export * from "./framing/index.js";
+// Flow control: rate limits, bulkheads, bounded/fair/admission queues, mailboxes, credit flow, sampling, kill switches.
+export * from "./flow/index.js";

@@ -7,3 +7,13 @@ export {
   type JitterOptions,
 } from "./backoff-policy.js";
 export { OVERFLOW_POLICIES, type OverflowPolicy } from "./overflow-policy.js";
+export { RatePolicy, refillPerMs, type RatePolicyOptions } from "./rate-policy.js";
+export {
+  ConcurrencyPolicy,
+  QUEUE_OVERFLOWS,
+  type ConcurrencyPolicyOptions,
+  type QueueOverflow,
+} from "./concurrency-policy.js";
+export { PriorityPolicy, type PriorityPolicyOptions } from "./priority-policy.js";
+export { FairnessPolicy, weightOf, type FairnessPolicyOptions } from "./fairness-policy.js";
+export { AdmissionPolicy, type AdmissionPolicyOptions, type ShedAction } from "./admission-policy.js";
