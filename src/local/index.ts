@@ -46,3 +46,5 @@ export {
   type SensorFrame,
 } from "./frame-assembler.js";
 export { xorChecksum } from "./xor-checksum.js";
+// Resilience: circuit breaker and its parts, timer, timeout, deadlines, cancellation.
+export * from "./resilience/index.js";
