@@ -14,10 +14,15 @@ export const IMPLEMENTED_BY: Readonly<Record<string, readonly string[]>> = {
   SensorIdentity: ["sensorIdentity"],
   SensorTag: ["sensorTag"],
   SensorLocation: ["sensorLocation"],
+  Deadline: ["Deadline", "deadline", "isDeadline", "stampDeadline", "withDeadline", "dropExpired"],
+  TTL: ["TTL", "ttl"],
   // Policies
   RetryPolicy: ["RetryPolicy"],
   BackoffPolicy: ["BackoffPolicy"],
   OverflowPolicy: ["OVERFLOW_POLICIES"],
+  ThresholdPolicy: ["ThresholdPolicy", "thresholdTripped"],
+  TimeoutPolicy: ["TimeoutPolicy"],
+  CancellationPolicy: ["CancellationPolicy"],
   // Local runtime
   Clock: ["isClock"],
   SystemClock: ["systemClock"],
@@ -38,6 +43,14 @@ export const IMPLEMENTED_BY: Readonly<Record<string, readonly string[]>> = {
   FrameAssembler: ["FrameAssembler", "assembleFrames"],
   XorChecksum: ["xorChecksum"],
   SensorDebugTap: ["SensorDebugTap", "debugTap"],
+  // Local runtime: resilience (CircuitBreaker = FailureCounter + Window + ThresholdPolicy + Timer + StateTransition)
+  Window: ["CountWindow", "TimeWindow", "slidingWindow"],
+  FailureCounter: ["FailureCounter"],
+  StateTransition: ["StateTransition"],
+  Timer: ["Timer"],
+  CircuitBreaker: ["CircuitBreaker", "circuitBreaker"],
+  Timeout: ["withTimeout"],
+  Cancellation: ["fromAbortSignal", "takeUntilAborted", "withAbortSignal"],
   // Durable
   Keyspace: ["Keyspace"],
   WriteAheadLog: ["WriteAheadLog"],
