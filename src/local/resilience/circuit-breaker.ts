@@ -87,6 +87,13 @@ const COUNTERS = ["calls", "successes", "failures", "rejected", "opened", "halfO
 type CounterName = (typeof COUNTERS)[number];
 
 const REJECTED = -1;
+
+/** The `then` handlers `run` settles permits of one epoch with. */
+interface Settlers {
+  readonly epoch: number;
+  readonly ok: () => void;
+  readonly fail: (error: unknown) => void;
+}
 const everyError = (): boolean => true;
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
@@ -195,6 +202,7 @@ export class CircuitBreaker implements HasLego {
   private openUntil: number | undefined;
   private probesStarted = 0;
   private probeSuccesses = 0;
+  private settlers: Settlers | undefined;
 
   /** A breaker hydrated from `snapshot` (see {@link CircuitBreaker.snapshot}). */
   static restore(snapshot: CircuitBreakerSnapshot, options: CircuitBreakerOptions = {}): CircuitBreaker {
@@ -384,6 +392,9 @@ export class CircuitBreaker implements HasLego {
   /**
    * Runs `call` under the breaker, the Promise form: rejects with a
    * `CIRCUIT_OPEN` LegoError without calling when the breaker rejects.
+   * Otherwise it returns the call's own promise (a native Promise is passed
+   * back as is), whose outcome the breaker has recorded by the time the
+   * caller's `await` resumes.
    */
   run<T>(call: () => T | PromiseLike<T>): Promise<T> {
     const permit = this.tryAcquire();
@@ -400,18 +411,29 @@ export class CircuitBreaker implements HasLego {
       this.recordSuccess(permit);
       return Promise.resolve(result);
     }
-    // One `then` on the call's own promise (no async wrapper): the success
-    // path costs one promise and two small closures per call.
-    return Promise.resolve(result).then(
-      (value) => {
+    // The caller gets the call's own promise; the breaker watches it with one
+    // `then` registered first, so the outcome is recorded before the
+    // caller's continuation runs, without an extra promise hop. The watch's
+    // handlers never throw (a rejection reaches the caller through the
+    // call's promise), are made once per epoch, and the success path
+    // allocates only the watch's promise.
+    const promise = result instanceof Promise ? (result as Promise<T>) : Promise.resolve(result);
+    const settlers = this.settlers;
+    const handlers = settlers !== undefined && settlers.epoch === permit ? settlers : this.makeSettlers(permit);
+    void promise.then(handlers.ok, handlers.fail);
+    return promise;
+  }
+
+  private makeSettlers(permit: number): Settlers {
+    return (this.settlers = {
+      epoch: permit,
+      ok: () => {
         this.recordSuccess(permit);
-        return value;
       },
-      (error: unknown) => {
+      fail: (error: unknown) => {
         this.recordFailure(permit, error);
-        throw error;
       },
-    );
+    });
   }
 
   /**

@@ -286,6 +286,26 @@ describe("CircuitBreaker (machine)", () => {
   });
 
   describe("run (Promise form)", () => {
+    it("hands back the call's own promise, its outcome recorded before the caller resumes", async () => {
+      const b = countBreaker(new ManualClock(), 1);
+      const p = Promise.resolve(1);
+      expect(b.run(() => p)).toBe(p);
+      await p;
+      expect(b.counts().successes).toBe(1);
+      const failing = Promise.reject(boom);
+      const ran = b.run(() => failing);
+      expect(ran).toBe(failing);
+      await ran.catch(() => undefined);
+      expect(b.state).toBe("open");
+    });
+
+    it("wraps a non-native thenable", async () => {
+      const b = countBreaker(new ManualClock());
+      const thenable: PromiseLike<number> = { then: (ok, _fail) => Promise.resolve(ok?.(9)) as never };
+      await expect(b.run(() => thenable)).resolves.toBe(9);
+      expect(b.counts().successes).toBe(1);
+    });
+
     it("resolves with the call's value and counts a success", async () => {
       const b = countBreaker(new ManualClock());
       await expect(b.run(() => Promise.resolve(7))).resolves.toBe(7);
