@@ -53,7 +53,12 @@ export interface CircuitBreakerSnapshot {
 export interface CircuitBreakerOptions {
   /** When the failures in the window open the breaker. @default ThresholdPolicy.ratio(0.5, { minimumCalls: 10 }) */
   threshold?: ThresholdPolicy;
-  /** The window failures are counted over. @default { by: "time", size: 10_000, buckets: 10 } */
+  /**
+   * The window failures are counted over: the last N calls, or the calls of
+   * the last T ms. A count window keeps the success path free of clock
+   * reads; a time window reads the scheduler's clock once per call (cheap
+   * on most machines, ~0.4 µs on some VMs). @default { by: "count", size: 100 }
+   */
   window?: WindowSpec;
   /**
    * How long an opening lasts before the breaker half-opens: ms (finite, ≥ 0),
@@ -524,6 +529,8 @@ export class CircuitBreaker implements HasLego {
    */
   guard<V, R>(project: (value: V, index: number, signal: AbortSignal) => R | PromiseLike<R> | Observable<R>): (value: V, index: number) => Observable<R> {
     requireFunction("project", project);
+    // an AbortController per call only for a project that takes the signal
+    if (project.length < 3) return (value, index) => this.execute<R>(() => project(value, index, undefined as never));
     return (value, index) => this.execute<R>((signal) => project(value, index, signal));
   }
 

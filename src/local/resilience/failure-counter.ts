@@ -11,7 +11,8 @@ export interface FailureCounterOptions {
   /**
    * The window outcomes are counted over: a spec (`{ by: "count", size: 20 }`,
    * `{ by: "time", size: 10_000, buckets: 10 }`) or a window with 2
-   * categories you built. @default { by: "time", size: 10_000, buckets: 10 }
+   * categories you built. A count window reads no clock; a time window
+   * reads it on every record. @default { by: "count", size: 100 }
    */
   window?: WindowSpec | OutcomeWindow;
   /** Where a time window reads time when not given `now`. @default systemClock */
@@ -27,7 +28,8 @@ export interface FailureCounts {
   readonly successes: number;
 }
 
-export const DEFAULT_WINDOW: WindowSpec = Object.freeze({ by: "time", size: 10_000, buckets: 10 });
+/** The last 100 calls (resilience4j's default): no clock read per call. */
+export const DEFAULT_WINDOW: WindowSpec = Object.freeze({ by: "count", size: 100 });
 
 function isOutcomeWindow(value: unknown): value is OutcomeWindow {
   return (

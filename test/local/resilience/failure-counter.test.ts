@@ -13,9 +13,20 @@ describe("FailureCounter", () => {
     expect([counter.failures(), counter.successes(), counter.calls()]).toEqual([1, 2, 3]);
   });
 
-  it("defaults to a 10 s time window on its clock", () => {
+  it("defaults to the last 100 calls", () => {
+    const counter = new FailureCounter();
+    expect(counter.window).toBeInstanceOf(CountWindow);
+    expect(counter.window.size).toBe(100);
+    counter.failure();
+    for (let i = 0; i < 99; i++) counter.success();
+    expect(counter.counts()).toEqual({ calls: 100, failures: 1, successes: 99 });
+    counter.success();
+    expect(counter.failures()).toBe(0);
+  });
+
+  it("counts over a time window on its clock", () => {
     const clock = new ManualClock();
-    const counter = new FailureCounter({ clock });
+    const counter = new FailureCounter({ clock, window: { by: "time", size: 10_000 } });
     expect(counter.window).toBeInstanceOf(TimeWindow);
     counter.failure();
     clock.advance(9_999);
