@@ -120,6 +120,11 @@ const seqOurs = sequential("CircuitBreaker.run (count 100)", () => {
   const b = ours();
   return { call: () => b.run(work) };
 });
+// the ceiling: no breaker at all, the same awaited call
+await compare(sequential("bare await call() (no breaker)", () => ({ call: work })), sequential("cockatiel (CountBreaker 100)", () => {
+  const b = cockatielCount();
+  return { call: () => b.execute(work) };
+}), opts);
 await compare(seqOurs, sequential("cockatiel (CountBreaker 100)", () => {
   const b = cockatielCount();
   return { call: () => b.execute(work) };
@@ -159,6 +164,7 @@ const rxOurs = piped("mergeMap(breaker.guard(call))", () => {
   const b = ours();
   return { op: mergeMap(b.guard(work)) };
 });
+await compare(rxOurs, piped("mergeMap(() => call()) (no breaker)", () => ({ op: mergeMap(() => work()) })), opts);
 await compare(rxOurs, piped("mergeMap(from(cockatiel.execute))", () => {
   const b = cockatielCount();
   return { op: mergeMap(() => from(b.execute(work))) };

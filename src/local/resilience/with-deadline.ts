@@ -143,14 +143,21 @@ export function withDeadline<T>(options: WithDeadlineOptions<T> = {}): MonoLegoO
   const scheduler = schedulerOption(options.scheduler, group);
   const meter = legoMeter("Deadline", { name, group }, ["passed", "expired"]);
   const counters = hotCounters(meter, ["passed", "expired"] as const);
-  const read: (value: T) => Deadline | undefined = deadlineOf ?? defaultDeadlineOf;
+  // `read` returns a Deadline or undefined, so the hot path checks no type.
+  const read: (value: T) => Deadline | undefined =
+    deadlineOf === undefined
+      ? defaultDeadlineOf
+      : (value) => {
+          const d = deadlineOf(value);
+          return isDeadline(d) ? d : undefined;
+        };
 
   const operator = (source: Observable<T>): Observable<T> =>
     new Observable<T>((subscriber) => {
       subscribeWithin(subscriber, source, {
         next: (value) => {
           const d = read(value);
-          if (d === undefined || !isDeadline(d)) {
+          if (d === undefined) {
             counters.passed++;
             subscriber.next(value);
             return;
