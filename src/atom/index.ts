@@ -10,3 +10,5 @@ export {
   type LegoOperator,
   type MonoLegoOperator,
 } from "./lego-descriptor.js";
+export { Deadline, deadline, isDeadline, type DeadlineClock } from "./deadline.js";
+export { TTL, ttl } from "./ttl.js";

@@ -14,6 +14,8 @@ export const IMPLEMENTED_BY: Readonly<Record<string, readonly string[]>> = {
   SensorIdentity: ["sensorIdentity"],
   SensorTag: ["sensorTag"],
   SensorLocation: ["sensorLocation"],
+  Deadline: ["Deadline", "deadline", "isDeadline", "stampDeadline", "withDeadline", "dropExpired"],
+  TTL: ["TTL", "ttl"],
   // Policies
   RetryPolicy: ["RetryPolicy"],
   BackoffPolicy: ["BackoffPolicy"],
@@ -23,6 +25,9 @@ export const IMPLEMENTED_BY: Readonly<Record<string, readonly string[]>> = {
   PriorityPolicy: ["PriorityPolicy"],
   FairnessPolicy: ["FairnessPolicy", "WeightedFairQueue", "fairQueue"],
   AdmissionPolicy: ["AdmissionPolicy", "AdmissionQueue", "admission"],
+  ThresholdPolicy: ["ThresholdPolicy", "thresholdTripped"],
+  TimeoutPolicy: ["TimeoutPolicy"],
+  CancellationPolicy: ["CancellationPolicy"],
   // Local runtime
   Clock: ["isClock"],
   SystemClock: ["systemClock"],
@@ -60,6 +65,14 @@ export const IMPLEMENTED_BY: Readonly<Record<string, readonly string[]>> = {
   Mailbox: ["Mailbox", "mailbox"],
   FlowControl: ["creditFlow"],
   Sampler: ["Sampler", "sampler"],
+  // Local runtime: resilience (CircuitBreaker = FailureCounter + Window + ThresholdPolicy + Timer + StateTransition)
+  Window: ["CountWindow", "TimeWindow", "slidingWindow"],
+  FailureCounter: ["FailureCounter"],
+  StateTransition: ["StateTransition"],
+  Timer: ["Timer"],
+  CircuitBreaker: ["CircuitBreaker", "circuitBreaker"],
+  Timeout: ["withTimeout"],
+  Cancellation: ["fromAbortSignal", "takeUntilAborted", "withAbortSignal"],
   // Durable
   Keyspace: ["Keyspace"],
   WriteAheadLog: ["WriteAheadLog"],

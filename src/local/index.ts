@@ -52,3 +52,5 @@ export { crc32 } from "./crc32.js";
 export * from "./framing/index.js";
 // Flow control: rate limits, bulkheads, bounded/fair/admission queues, mailboxes, credit flow, sampling, kill switches.
 export * from "./flow/index.js";
+// Resilience: circuit breaker and its parts, timer, timeout, deadlines, cancellation.
+export * from "./resilience/index.js";

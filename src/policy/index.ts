@@ -17,3 +17,10 @@ export {
 export { PriorityPolicy, type PriorityPolicyOptions } from "./priority-policy.js";
 export { FairnessPolicy, weightOf, type FairnessPolicyOptions } from "./fairness-policy.js";
 export { AdmissionPolicy, type AdmissionPolicyOptions, type ShedAction } from "./admission-policy.js";
+export { ThresholdPolicy, thresholdTripped, type ThresholdPolicyOptions } from "./threshold-policy.js";
+export { TimeoutPolicy, type TimeoutPolicyOptions } from "./timeout-policy.js";
+export {
+  CancellationPolicy,
+  type CancellationPolicyOptions,
+  type CancellationPropagation,
+} from "./cancellation-policy.js";

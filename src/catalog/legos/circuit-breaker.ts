@@ -49,7 +49,7 @@ export const CIRCUIT_BREAKER: readonly LegoEntry[] = [
     families: [],
     group: "CircuitBreaker",
     contract:
-      "The explicit state machine of a component, e.g. closed → open → half-open → closed for a breaker: only listed transitions are allowed, and each one is reported with when it happened.",
+      "The explicit state machine of a component, such as closed → open → half-open → closed for a breaker: only listed transitions are allowed, and each one is reported with when it happened.",
     requires: ["Status", "Timestamp"],
     provides: ["Observable"],
     inputs: ["events that request a transition"],
