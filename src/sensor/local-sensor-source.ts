@@ -4,7 +4,6 @@ import { legoMeter, withLego, type LegoObservable } from "../atom/lego-descripto
 import {
   optional,
   optionalGroup,
-  requireFinite,
   requireFunction,
   requireNonEmptyString,
   requireObject,
