@@ -52,7 +52,7 @@ export async function main(options: PolledSensorExampleOptions = {}): Promise<Se
     onError: (error) => {
       log(`skipped a poll: ${messageOf(error)}`);
     },
-    quality: 1,
+    quality: "good",
     name: "thermometer",
     group: "ambient",
   });

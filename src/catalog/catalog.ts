@@ -14,6 +14,7 @@ import { POLICIES } from "./legos/policies.js";
 import { PROPERTIES } from "./legos/properties.js";
 import { SENSOR } from "./legos/sensor.js";
 import { IMPLEMENTED_BY } from "./implemented.js";
+import { isSeedEdge } from "./seed-graph.js";
 import type { Lego, LegoEntry } from "./types.js";
 
 /**
@@ -45,6 +46,7 @@ function toLego(entry: LegoEntry): Lego {
   const implementedBy = IMPLEMENTED_BY[entry.name];
   const lego: Lego = {
     ...fields,
+    edges: fields.requires.map((to) => ({ to, origin: isSeedEdge(entry.name, to) ? "seed" : "manyfold-rx" })),
     parts,
     origin,
     ...(implementedBy === undefined ? {} : { implementedBy }),

@@ -37,7 +37,7 @@ export const IMPLEMENTED_BY: Readonly<Record<string, readonly string[]>> = {
   SequenceCounter: ["SequenceCounter"],
   RingBuffer: ["BoundedRingBuffer"],
   BoundedRingBuffer: ["BoundedRingBuffer"],
-  Schema: ["jsonCodec", "numberCodec", "stringCodec", "bytesCodec", "sensorSampleCodec", "sensorEventCodec", "healthStatusCodec"],
+  Schema: ["jsonCodec", "fastJsonCodec", "numberCodec", "stringCodec", "bytesCodec", "sensorSampleCodec", "sensorEventCodec", "healthStatusCodec"],
   Graph: ["PipelineGraph", "pipeline"],
   Watchdog: ["Watchdog", "watchdog"],
   ChangeFilter: ["ChangeFilter", "changeFilter"],

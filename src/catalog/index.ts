@@ -2,9 +2,12 @@ export {
   FAMILIES,
   LAYERS,
   ROLES,
+  type CatalogGraph,
+  type CatalogGraphOptions,
   type Family,
   type Layer,
   type Lego,
+  type LegoEdge,
   type LegoOrigin,
   type Role,
 } from "./types.js";

@@ -1,7 +1,21 @@
 import { LegoError } from "../atom/lego-error.js";
 import { requireOneOf, requireString } from "../atom/validate.js";
 import { CATALOG, compareNames } from "./catalog.js";
-import { LAYERS, ROLES, type Layer, type Lego, type Role } from "./types.js";
+import { LAYERS, ROLES, type CatalogGraph, type CatalogGraphOptions, type Layer, type Lego, type Role } from "./types.js";
+
+const GRAPHS: readonly CatalogGraph[] = ["all", "seed"];
+
+/** The `graph` option, validated. @internal */
+export function graphOption(options: CatalogGraphOptions | undefined): CatalogGraph {
+  if (options === undefined) return "all";
+  if (typeof options !== "object" || (options as unknown) === null) throw new TypeError("options must be an object");
+  return options.graph === undefined ? "all" : requireOneOf("graph", options.graph, GRAPHS);
+}
+
+/** The names `lego` requires in `graph`: every edge, or only the seed's. @internal */
+export function requiresIn(lego: Lego, graph: CatalogGraph): readonly string[] {
+  return graph === "all" ? lego.requires : lego.edges.filter((edge) => edge.origin === "seed").map((edge) => edge.to);
+}
 
 /**
  * Graph queries over the catalog. Every query returns frozen `Lego` objects
@@ -28,26 +42,36 @@ export function getLego(name: string): Lego {
   return lego;
 }
 
-/** The legos `name` requires directly, sorted by name. */
-export function dependenciesOf(name: string): Lego[] {
-  return sortedLegos(getLego(name).requires);
+/**
+ * The legos `name` requires directly, sorted by name; with
+ * `{ graph: "seed" }` only along the seed's own edges.
+ */
+export function dependenciesOf(name: string, options?: CatalogGraphOptions): Lego[] {
+  const graph = graphOption(options);
+  return sortedLegos(requiresIn(getLego(name), graph));
 }
 
 /**
  * Everything `name` requires, directly or transitively, dependency-first:
  * Kahn's algorithm over the closure, taking the smallest available name at
  * each step. The lego itself is not included; no name appears twice.
+ * With `{ graph: "seed" }` only the seed's own edges are followed.
  */
-export function dependencyClosureOf(name: string): Lego[] {
-  const closure = transitiveRequires(getLego(name));
+export function dependencyClosureOf(name: string, options?: CatalogGraphOptions): Lego[] {
+  const graph = graphOption(options);
+  const closure = transitiveRequires(getLego(name), graph);
   closure.delete(name);
-  return topologicalOrder(closure).map((member) => getLego(member));
+  return topologicalOrder(closure, graph).map((member) => getLego(member));
 }
 
-/** The legos that require `name` directly, sorted by name. */
-export function dependentsOf(name: string): Lego[] {
+/**
+ * The legos that require `name` directly, sorted by name; with
+ * `{ graph: "seed" }` only along the seed's own edges.
+ */
+export function dependentsOf(name: string, options?: CatalogGraphOptions): Lego[] {
+  const graph = graphOption(options);
   getLego(name);
-  return allLegos().filter((lego) => lego.requires.includes(name));
+  return allLegos().filter((lego) => requiresIn(lego, graph).includes(name));
 }
 
 /**
@@ -158,22 +182,22 @@ function sortedLegos(names: readonly string[]): Lego[] {
   return [...new Set(names)].sort(compareNames).map((name) => getLego(name));
 }
 
-function transitiveRequires(start: Lego): Set<string> {
+function transitiveRequires(start: Lego, graph: CatalogGraph): Set<string> {
   const seen = new Set<string>();
-  const pending = [...start.requires];
+  const pending = [...requiresIn(start, graph)];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     if (seen.has(next)) continue;
     seen.add(next);
-    pending.push(...getLego(next).requires);
+    pending.push(...requiresIn(getLego(next), graph));
   }
   return seen;
 }
 
 /** Kahn's algorithm restricted to `members`, smallest available name first. */
-function topologicalOrder(members: ReadonlySet<string>): string[] {
+function topologicalOrder(members: ReadonlySet<string>, graph: CatalogGraph): string[] {
   const waitingOn = new Map<string, number>();
   for (const member of members) {
-    waitingOn.set(member, getLego(member).requires.filter((dep) => members.has(dep)).length);
+    waitingOn.set(member, requiresIn(getLego(member), graph).filter((dep) => members.has(dep)).length);
   }
   const order: string[] = [];
   while (waitingOn.size > 0) {
@@ -185,7 +209,7 @@ function topologicalOrder(members: ReadonlySet<string>): string[] {
     waitingOn.delete(next);
     order.push(next);
     for (const [member, count] of waitingOn) {
-      if (getLego(member).requires.includes(next)) waitingOn.set(member, count - 1);
+      if (requiresIn(getLego(member), graph).includes(next)) waitingOn.set(member, count - 1);
     }
   }
   return order;

@@ -75,6 +75,28 @@ export type Family = (typeof FAMILIES)[number];
 /** `seed` for names in seed-catalog.md, `manyfold-rx` for legos this project adds. */
 export type LegoOrigin = "seed" | "manyfold-rx";
 
+/**
+ * One edge of the dependency graph as a lego records it: `to` is required,
+ * and `origin` says whether the seed's own graph has the edge (`"seed"`) or
+ * this project added it (`"manyfold-rx"`).
+ */
+export interface LegoEdge {
+  readonly to: string;
+  readonly origin: LegoOrigin;
+}
+
+/**
+ * Which edges a graph query or renderer follows: `"all"` (the seed's and the
+ * project's) or `"seed"` (the seed's own graph alone: seed legos and seed edges).
+ */
+export type CatalogGraph = "all" | "seed";
+
+/** Options of the graph queries and renderers. */
+export interface CatalogGraphOptions {
+  /** `"seed"` follows only the seed's own edges (and, for whole-graph views, only seed legos). @default "all" */
+  readonly graph?: CatalogGraph;
+}
+
 /** One lego of the catalog, as the queries return it (deeply frozen). */
 export interface Lego {
   /** Conceptual component name, PascalCase, unique in the catalog. */
@@ -87,8 +109,10 @@ export interface Lego {
   readonly families: readonly Family[];
   /** What callers can rely on. */
   readonly contract: string;
-  /** Lower-level legos it needs (names; the dependency graph's edges). */
+  /** Lower-level legos it needs (names; the dependency graph's edges, the seed's and the project's). */
   readonly requires: readonly string[];
+  /** `requires` with each edge's origin, in the same order. */
+  readonly edges: readonly LegoEdge[];
   /** Capability, property or lego names it offers to whoever uses it. */
   readonly provides: readonly string[];
   /** Data, signals, policies or events it consumes. */
@@ -117,7 +141,7 @@ export interface Lego {
  * A catalog entry as written in the data files: `parts` defaults to `[]`,
  * `origin` to `"seed"`, and `implementedBy` comes from `implemented.ts`.
  */
-export type LegoEntry = Omit<Lego, "parts" | "origin" | "implementedBy"> & {
+export type LegoEntry = Omit<Lego, "parts" | "origin" | "implementedBy" | "edges"> & {
   readonly parts?: readonly string[];
   readonly origin?: LegoOrigin;
 };

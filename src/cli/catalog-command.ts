@@ -11,6 +11,7 @@ import {
   isImplemented,
   toDot,
   toMermaid,
+  type CatalogGraphOptions,
 } from "../catalog/index.js";
 import { parseCommandLine, requireChoice, type FlagKinds, type FlagValues } from "./args.js";
 import { formatLego, formatLegoTable, formatNameList, formatStatus, wrap } from "./catalog-format.js";
@@ -58,6 +59,11 @@ function subcommand<S extends FlagKinds & { readonly help: "boolean" }>(definiti
       return EXIT.ok;
     },
   };
+}
+
+/** `--seed` → the seed's own graph; otherwise every edge. */
+function graphFlag(seed: boolean | undefined): CatalogGraphOptions {
+  return { graph: seed === true ? "seed" : "all" };
 }
 
 function printJson(io: CliIo, value: unknown): void {
@@ -114,12 +120,14 @@ const show = subcommand({
 
 const deps = subcommand({
   name: "deps",
-  usage: "manyfold catalog deps NAME [--closure] [--json]",
-  description: "Lists what NAME requires directly, or with --closure everything it requires, dependency-first.",
-  flags: { ...COMMON, closure: "boolean" },
+  usage: "manyfold catalog deps NAME [--closure] [--seed] [--json]",
+  description:
+    "Lists what NAME requires directly, or with --closure everything it requires, dependency-first; with --seed only along the seed's own graph.",
+  flags: { ...COMMON, closure: "boolean", seed: "boolean" },
   names: "one",
   run(flags, [name = ""], io) {
-    const legos = lookup(() => (flags.closure === true ? dependencyClosureOf(name) : dependenciesOf(name)));
+    const graph = graphFlag(flags.seed);
+    const legos = lookup(() => (flags.closure === true ? dependencyClosureOf(name, graph) : dependenciesOf(name, graph)));
     if (flags.json === true) printJson(io, legos);
     else io.out(formatNameList(legos, `${name} requires nothing`));
   },
@@ -127,12 +135,12 @@ const deps = subcommand({
 
 const dependents = subcommand({
   name: "dependents",
-  usage: "manyfold catalog dependents NAME [--json]",
-  description: "Lists the legos that require NAME directly.",
-  flags: COMMON,
+  usage: "manyfold catalog dependents NAME [--seed] [--json]",
+  description: "Lists the legos that require NAME directly; with --seed only along the seed's own graph.",
+  flags: { ...COMMON, seed: "boolean" },
   names: "one",
   run(flags, [name = ""], io) {
-    const legos = lookup(() => dependentsOf(name));
+    const legos = lookup(() => dependentsOf(name, graphFlag(flags.seed)));
     if (flags.json === true) printJson(io, legos);
     else io.out(formatNameList(legos, `no lego requires ${name}`));
   },
@@ -140,15 +148,16 @@ const dependents = subcommand({
 
 const graph = subcommand({
   name: "graph",
-  usage: "manyfold catalog graph [NAME…] [--format mermaid|dot] [--json]",
+  usage: "manyfold catalog graph [NAME…] [--format mermaid|dot] [--seed] [--json]",
   description:
-    "Prints the dependency graph (A --> B: A requires B), layers as subgraphs, implemented legos marked ✓; with NAMEs only they and their dependency closure. Default format: mermaid.",
-  flags: { ...COMMON, format: "string" },
+    "Prints the dependency graph (A --> B: A requires B), layers as subgraphs, implemented legos marked ✓, edges added beyond the seed's graph dashed; with NAMEs only they and their dependency closure; with --seed the seed's own graph alone. Default format: mermaid.",
+  flags: { ...COMMON, format: "string", seed: "boolean" },
   names: "any",
   run(flags, names, io) {
     const format = requireChoice("format", flags.format ?? "mermaid", FORMATS, "manyfold catalog graph");
-    const text = lookup(() => (format === "dot" ? toDot(names) : toMermaid(names)));
-    if (flags.json === true) printJson(io, { format, names, text });
+    const graph = graphFlag(flags.seed);
+    const text = lookup(() => (format === "dot" ? toDot(names, graph) : toMermaid(names, graph)));
+    if (flags.json === true) printJson(io, { format, graph: graph.graph, names, text });
     else io.out(text);
   },
 });

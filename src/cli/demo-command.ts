@@ -283,7 +283,10 @@ async function runDemo(argv: readonly string[], io: CliIo): Promise<number> {
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
   if (interactive) io.out("\n");
-  const closed = portClosed(pipeline, 2_000);
+  // Only an open port reports `closed` when unsubscribed: stopped while the device is
+  // unplugged (reconnecting), there is nothing to close, so nothing to wait for.
+  const portWasOpen = pipeline.source.isOpen;
+  const closed = portWasOpen ? portClosed(pipeline, 2_000) : Promise.resolve(true);
   subscription.unsubscribe();
   const portWasClosed = await closed;
   await forwarder?.close();
@@ -298,7 +301,7 @@ async function runDemo(argv: readonly string[], io: CliIo): Promise<number> {
   io.out(`${formatSummary(summary)}\n\n${pipeline.graph.toText()}\n`);
   if (settings.graph) io.out(`\n${pipeline.graph.toMermaid()}\n`);
   io.out(
-    `shutdown: ${portWasClosed ? "port closed" : "port close not confirmed"}, spool flushed and closed ` +
+    `shutdown: ${portWasClosed ? (portWasOpen ? "port closed" : "port closed (it was not open: the device was unplugged)") : "port close not confirmed"}, spool flushed and closed ` +
       `(${summary.spool.nextOffset - summary.spool.firstOffset} records in ${settings.dataDir})\n`,
   );
   if (settings.json) io.out(`${JSON.stringify(summary)}\n`);

@@ -1,4 +1,4 @@
-import { Observable, share, type SchedulerLike, type Subscription } from "rxjs";
+import { filter, Observable, share, type SchedulerLike, type Subscription } from "rxjs";
 import { BackoffPolicy } from "../policy/backoff-policy.js";
 import { RetryPolicy } from "../policy/retry-policy.js";
 import { delimited } from "../local/delimited-message-buffer.js";
@@ -91,7 +91,9 @@ export function demoPipeline(options: DemoPipelineOptions): DemoPipeline {
     ...(options.port.binding === undefined ? { presenceCheck: 100 } : {}),
     ...(scheduler === undefined ? {} : { scheduler }),
   });
-  const frame = delimited({ mode: "bytes", maxMessageBytes: 4_096, onInvalid: countInvalid, group });
+  // A line cut by an unplug is reported incomplete at the reopen, not glued to the first bytes after it.
+  const reopened$ = source.events$.pipe(filter((event) => event.type === "open"));
+  const frame = delimited({ mode: "bytes", maxMessageBytes: 4_096, onInvalid: countInvalid, group, reset$: reopened$ });
   const decode = decodeJsonEvents({
     defaultEventType: "ambient.reading",
     identity: { id: "sht31-uart", tags: [{ name: "kind", variant: "temperature-humidity" }] },

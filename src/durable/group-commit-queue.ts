@@ -161,7 +161,10 @@ export class GroupCommitQueue<T> {
   /**
    * Writes batches one after another. As soon as a write is done the next
    * one starts, and only then are the finished batch's items handed to
-   * their sinks, so delivering overlaps with the next write.
+   * their sinks, so delivering overlaps with the next write. A failed write
+   * is settled first: its sinks are cancelled before the next batch is
+   * taken, so nothing they queued after the failed items is written (the
+   * log never gets a gap that a follower would read as 1, 2, 4).
    */
   private async drain(): Promise<void> {
     let batch = this.takeBatch();
@@ -170,9 +173,10 @@ export class GroupCommitQueue<T> {
       const outcome = await write;
       this.inFlight = 0;
       const done = batch;
+      if ("error" in outcome) this.settle(done, outcome);
       batch = this.takeBatch();
       write = this.start(batch);
-      this.settle(done, outcome);
+      if (!("error" in outcome)) this.settle(done, outcome);
       if (write === undefined) {
         // Items offered while the finished batch was being delivered.
         batch = this.takeBatch();

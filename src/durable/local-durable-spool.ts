@@ -21,7 +21,7 @@ import {
   requirePositiveInteger,
 } from "../atom/validate.js";
 import type { Codec } from "../local/schema.js";
-import { jsonCodec } from "../local/value-codecs.js";
+import { fastJsonCodec } from "../local/value-codecs.js";
 import { OVERFLOW_POLICIES, type OverflowPolicy } from "../policy/overflow-policy.js";
 import { ManualClock } from "../time/manual-clock.js";
 import { CheckpointStore } from "./checkpoint-store.js";
@@ -60,7 +60,14 @@ export interface LocalDurableSpoolOptions<T> {
   db?: LevelDatabase;
   /** The spool's stream name: its keyspace in the database and its lego name. */
   name: string;
-  /** Encodes items. @default jsonCodec() */
+  /**
+   * Encodes items. The default, `fastJsonCodec()`, is `JSON.stringify` with
+   * cheap checks (fast, but equal values may give different bytes); pass
+   * `jsonCodec()` for canonical, stable bytes (sorted keys, every value
+   * checked), which costs about twice as much per item. Both read each
+   * other's records.
+   * @default fastJsonCodec()
+   */
   codec?: Codec<T>;
   /** fsync every write (`sync`) or leave flushing to the OS (`relaxed`); see {@link Durability}. @default "sync" */
   durability?: Durability;
@@ -156,7 +163,7 @@ function validateOptions<T>(options: LocalDurableSpoolOptions<T>): ValidatedOpti
     location,
     db: options.db,
     name: requireNonEmptyString("name", options.name),
-    codec: options.codec === undefined ? jsonCodec<T>() : requireCodec<T>("codec", options.codec),
+    codec: options.codec === undefined ? fastJsonCodec<T>() : requireCodec<T>("codec", options.codec),
     durability: requireOneOf("durability", options.durability ?? "sync", DURABILITIES),
     retention: validateRetention(options.retention ?? {}),
     maxPending: requirePositiveInteger("maxPending", options.maxPending ?? 10_000),

@@ -1,5 +1,5 @@
 import { isUtf8 } from "node:buffer";
-import { Observable } from "rxjs";
+import { isObservable, Observable } from "rxjs";
 import { legoMeter, withLego, type LegoOperator } from "../atom/lego-descriptor.js";
 import {
   optional,
@@ -77,6 +77,15 @@ export interface DelimitedMessageBufferOptions<M extends DelimitedMode = "bytes"
 export interface DelimitedOptions<M extends DelimitedMode = "bytes"> extends DelimitedMessageBufferOptions<M> {
   /** Label shown in the pipeline view. @default undefined */
   name?: string;
+  /**
+   * Each emission resets the buffer ({@link DelimitedMessageBuffer.reset}):
+   * a message in progress is reported as `incomplete` instead of being
+   * joined to the bytes that follow — e.g. a serial port's reopen, so a line
+   * cut by an unplug is not glued to the first bytes after it
+   * (`reset$: port.events$.pipe(filter((e) => e.type === "open"))`).
+   * @default undefined
+   */
+  reset$?: Observable<unknown>;
 }
 
 /** Every option {@link DelimitedMessageBuffer} knows (anything else is a TypeError). */
@@ -254,6 +263,16 @@ export class DelimitedMessageBuffer<M extends DelimitedMode = "bytes"> {
       this.report(oversize ? "oversize" : "incomplete", copyOf(this.pending, 0, Math.min(this.pendingLength, this.maxMessageBytes)));
     }
     this.clear();
+  }
+
+  /**
+   * Starts afresh mid-stream (the byte stream was cut, e.g. the device was
+   * unplugged and the port reopened): a partial message is reported as
+   * {@link end} does (`incomplete`, or `oversize` when already over the
+   * limit), so it is never joined to the bytes that come next.
+   */
+  reset(): void {
+    this.end();
   }
 
   /** Drops the message in progress without reporting it. */
@@ -472,6 +491,8 @@ export function delimited<M extends DelimitedMode>(options: DelimitedOptions<M> 
   const { name: nameOption, ...bufferOptions } = options;
   const name = optional("name", nameOption, requireNonEmptyString);
   const onInvalid = callbackOption("onInvalid", options.onInvalid);
+  const reset$ = options.reset$;
+  if (reset$ !== undefined && !isObservable(reset$)) throw new TypeError("reset$ must be an Observable");
   // Validates every option now, not at subscribe.
   const prototype = new DelimitedMessageBuffer<M>(bufferOptions);
   const meter = legoMeter("DelimitedMessageBuffer", { name, group: prototype.group }, [
@@ -493,6 +514,17 @@ export function delimited<M extends DelimitedMode>(options: DelimitedOptions<M> 
       const emit = (message: DelimitedMessage<M>): void => {
         subscriber.next(message);
       };
+      // Subscribed before the source, so a reset the source's own subscription triggers is seen.
+      if (reset$ !== undefined) {
+        subscribeWithin(subscriber, reset$, {
+          next: () => {
+            buffer.reset();
+          },
+          error: (error: unknown) => {
+            subscriber.error(error);
+          },
+        });
+      }
       subscribeWithin(subscriber, source, {
         next: (chunk) => {
           const before = buffer.messages;

@@ -1,12 +1,24 @@
 import { Observable } from "rxjs";
 import { legoMeter, withLego, type LegoOperator } from "../atom/lego-descriptor.js";
-import { optional, optionalGroup, requireNonEmptyString, requireObject, requirePositiveInteger } from "../atom/validate.js";
+import { optional, optionalGroup, requireNonEmptyString, requireObject, requireOneOf, requirePositiveInteger } from "../atom/validate.js";
+import { OVERFLOW_POLICIES, type OverflowPolicy } from "../policy/overflow-policy.js";
+import { BoundedRingBuffer } from "./bounded-ring-buffer.js";
 import { subscribeWithin } from "./subscribe-within.js";
 
 /** Options of {@link DoubleBuffer}. */
 export interface DoubleBufferOptions {
   /** Samples per buffer (a positive integer). */
   size: number;
+  /** Most finalised packets waiting to be popped (a positive integer). @default 16 */
+  maxQueued?: number;
+  /**
+   * What finalising a packet does when `maxQueued` packets already wait
+   * (as for {@link BoundedRingBuffer}: `drop_oldest` evicts the oldest
+   * waiting packet, `drop_newest` / `reject` do not queue the new one — it
+   * is still returned by `push`/`flush` — and `latest` keeps only the newest).
+   * @default "drop_oldest"
+   */
+  overflow?: OverflowPolicy;
   /** Label linking the buffer to the component that owns it. @default undefined */
   group?: string;
 }
@@ -23,16 +35,16 @@ export interface DoubleBufferPacket<T> {
   readonly samples: readonly T[];
 }
 
-/** At most both buffers can be waiting to be read. */
-const MAX_QUEUED = 2;
+const DEFAULT_MAX_QUEUED = 16;
 
 /**
  * Two alternating buffers (the catalog's `DoubleBuffer`): samples fill the
  * active buffer; when it holds `size` samples it is finalised — queued as a
  * packet `{ bufferId, samples }` — and the other buffer becomes active.
- * `pop()` takes the oldest packet not yet taken. As with two real buffers,
- * at most two packets wait: finalising a third overwrites the oldest, which
- * is counted in `dropped`.
+ * `pop()` takes the oldest packet not yet taken. Finalised packets wait in
+ * order until popped — a packet is never overwritten because its buffer id
+ * was reused — bounded by `maxQueued` with an overflow policy and the
+ * `dropped` / `rejected` counters of {@link BoundedRingBuffer}.
  *
  * ## Example
  * ```ts
@@ -48,17 +60,30 @@ const MAX_QUEUED = 2;
  */
 export class DoubleBuffer<T> {
   readonly size: number;
+  readonly maxQueued: number;
+  readonly overflow: OverflowPolicy;
   group: string | undefined;
-  /** Packets overwritten before they were popped. */
-  dropped = 0;
   private active: T[] = [];
   private activeId: 0 | 1 = 0;
-  private readonly queue: DoubleBufferPacket<T>[] = [];
+  private readonly queue: BoundedRingBuffer<DoubleBufferPacket<T>>;
 
   constructor(options: DoubleBufferOptions) {
     requireObject("options", options);
     this.size = requirePositiveInteger("size", options.size);
+    this.maxQueued = optional("maxQueued", options.maxQueued, requirePositiveInteger) ?? DEFAULT_MAX_QUEUED;
+    this.overflow = optional("overflow", options.overflow, (n, v) => requireOneOf(n, v, OVERFLOW_POLICIES)) ?? "drop_oldest";
     this.group = optionalGroup(options.group);
+    this.queue = new BoundedRingBuffer({ capacity: this.maxQueued, overflow: this.overflow });
+  }
+
+  /** Packets lost to the overflow policy (`drop_oldest`, `drop_newest`, `latest`) before they were popped. */
+  get dropped(): number {
+    return this.queue.dropped;
+  }
+
+  /** Packets not queued under the `reject` policy. */
+  get rejected(): number {
+    return this.queue.rejected;
   }
 
   /** Which buffer is being filled. */
@@ -71,9 +96,9 @@ export class DoubleBuffer<T> {
     return this.active.length;
   }
 
-  /** Packets waiting to be popped (0, 1 or 2). */
+  /** Packets waiting to be popped (at most `maxQueued`). */
   get queued(): number {
-    return this.queue.length;
+    return this.queue.size;
   }
 
   /** Adds a sample; returns the packet when this filled the active buffer, else `undefined`. */
@@ -89,7 +114,7 @@ export class DoubleBuffer<T> {
 
   /** Takes the oldest finalised packet not yet taken, or `undefined`. */
   pop(): DoubleBufferPacket<T> | undefined {
-    return this.queue.shift();
+    return this.queue.pop();
   }
 
   private finalise(): DoubleBufferPacket<T> {
@@ -97,10 +122,6 @@ export class DoubleBuffer<T> {
     this.active = [];
     this.activeId = this.activeId === 0 ? 1 : 0;
     this.queue.push(packet);
-    if (this.queue.length > MAX_QUEUED) {
-      this.queue.shift();
-      this.dropped++;
-    }
     return packet;
   }
 }
@@ -129,15 +150,17 @@ export class DoubleBuffer<T> {
 export function doubleBuffer<T>(size: number): LegoOperator<T, DoubleBufferPacket<T>>;
 export function doubleBuffer<T>(options: DoubleBufferOperatorOptions): LegoOperator<T, DoubleBufferPacket<T>>;
 export function doubleBuffer<T>(sizeOrOptions: number | DoubleBufferOperatorOptions): LegoOperator<T, DoubleBufferPacket<T>> {
-  const options = typeof sizeOrOptions === "number" ? { size: sizeOrOptions } : requireObject("options", sizeOrOptions);
-  const size = requirePositiveInteger("size", options.size);
+  const options: DoubleBufferOperatorOptions =
+    typeof sizeOrOptions === "number" ? { size: sizeOrOptions } : (requireObject("options", sizeOrOptions) as unknown as DoubleBufferOperatorOptions);
   const group = optionalGroup(options.group);
   const name = optional("name", options.name, requireNonEmptyString);
+  const { name: _name, ...bufferOptions } = options;
+  new DoubleBuffer<T>(bufferOptions); // validates size, maxQueued and overflow now, not at subscribe
   const meter = legoMeter("DoubleBuffer", { name, group }, ["packets", "samples"]);
 
   const operator = (source: Observable<T>): Observable<DoubleBufferPacket<T>> =>
     new Observable<DoubleBufferPacket<T>>((subscriber) => {
-      const buffer = new DoubleBuffer<T>({ size, ...(group === undefined ? {} : { group }) });
+      const buffer = new DoubleBuffer<T>(bufferOptions);
       const emit = (packet: DoubleBufferPacket<T> | undefined): void => {
         if (packet === undefined) return;
         buffer.pop();

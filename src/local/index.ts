@@ -1,7 +1,7 @@
 export type { Codec } from "./schema.js";
 export { SequenceCounter, type SequenceCounterOptions } from "./sequence-counter.js";
 export { BoundedRingBuffer, type BoundedRingBufferOptions } from "./bounded-ring-buffer.js";
-export { bytesCodec, jsonCodec, numberCodec, stringCodec } from "./value-codecs.js";
+export { bytesCodec, fastJsonCodec, jsonCodec, numberCodec, stringCodec } from "./value-codecs.js";
 export { Watchdog, watchdog, type WatchdogMachineOptions, type WatchdogOptions, type WatchdogState } from "./watchdog.js";
 export { PipelineGraph, pipeline, type DescribedPipeline, type PipelineBranch, type PipelineGraphOptions, type PipelineStage } from "./graph.js";
 export { retryWithBackoff, type RetryInfo, type RetryWithBackoffOptions } from "./retry-with-backoff.js";

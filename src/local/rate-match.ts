@@ -55,10 +55,14 @@ function demandOption(value: unknown, scheduler: SchedulerLike): Observable<unkn
  *
  * Completion: when the source completes, what is still buffered keeps
  * draining on demand and the output completes once the buffer is empty (at
- * once if it already is) — a consumer gets every value the buffer held. When
- * `demand` completes nothing could ever be released again, so the output
- * completes and the still-buffered values count as `dropped`. An error from
- * either side goes downstream at once.
+ * once if it already is) — a consumer gets every value the buffer held; if
+ * `demand` has already completed, it completes at once and the rest counts
+ * as `dropped`. When `demand` completes while the source is live, nothing
+ * can be released any more, but — as with RxJS's `sample` — the output keeps
+ * the source subscribed (upstream side effects such as a spool's `record()`
+ * go on), drops (and counts) what was and what still comes, and completes
+ * when the source completes; an empty `demand` therefore completes with the
+ * source, not at once. An error from either side goes downstream at once.
  *
  * ```text
  * source:  -1-2-3|
@@ -95,9 +99,14 @@ export function rateMatch<T>(options: RateMatchOptions): MonoLegoOperator<T> {
     new Observable<T>((subscriber) => {
       const buffer = new BoundedRingBuffer<T>(bufferOptions);
       let sourceDone = false;
+      let demandDone = false;
 
       subscribeWithin(subscriber, source, {
         next: (value) => {
+          if (demandDone) {
+            counters.dropped++;
+            return;
+          }
           const before = buffer.dropped;
           buffer.push(value);
           if (buffer.dropped !== before) counters.dropped += buffer.dropped - before;
@@ -107,7 +116,7 @@ export function rateMatch<T>(options: RateMatchOptions): MonoLegoOperator<T> {
         },
         complete: () => {
           sourceDone = true;
-          if (buffer.size === 0) subscriber.complete();
+          if (buffer.size === 0 || demandDone) subscriber.complete();
         },
       });
       if (subscriber.closed) return;
@@ -123,9 +132,10 @@ export function rateMatch<T>(options: RateMatchOptions): MonoLegoOperator<T> {
           subscriber.error(error);
         },
         complete: () => {
+          demandDone = true;
           counters.dropped += buffer.size;
           buffer.clear();
-          subscriber.complete();
+          if (sourceDone) subscriber.complete();
         },
       });
     });

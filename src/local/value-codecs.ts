@@ -204,6 +204,41 @@ export function jsonCodec<T = unknown>(): Codec<T> {
   });
 }
 
+/**
+ * JSON values as UTF-8 bytes, fast: `JSON.stringify` as it is (keys in
+ * insertion order, so equal values may encode to different bytes — use
+ * {@link jsonCodec} when bytes must be stable, e.g. for hashing or
+ * deduplication). It still refuses what would come back changed where a
+ * check is cheap: an output containing `null` is checked as
+ * {@link jsonCodec} checks (`NaN`, `Infinity`, `undefined` or a function
+ * in an array all become `null`), and so is a top-level value that is not
+ * plain JSON data (a class instance, `undefined`, a bigint). Nested class
+ * instances (a `Date` inside an object) are stored as `JSON.stringify`
+ * writes them. Decodes any JSON, so it reads what `jsonCodec` wrote, and
+ * the other way round. The default codec of `LocalDurableSpool`.
+ * @lego Schema
+ */
+export function fastJsonCodec<T = unknown>(): Codec<T> {
+  return Object.freeze({
+    id: "json-fast",
+    version: 1,
+    encode(value: T): Uint8Array {
+      const top = value as unknown;
+      if (typeof top === "object" && top !== null) {
+        const proto: unknown = Object.getPrototypeOf(top);
+        if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) canonicalJson(top);
+      }
+      const text = JSON.stringify(top) as string | undefined;
+      if (text === undefined) return encoder.encode(canonicalJson(top)); // throws: undefined, a function or a symbol
+      if (text.includes("null")) canonicalJson(top); // throws when a null stands for NaN, Infinity, undefined …
+      return encoder.encode(text);
+    },
+    decode(bytes: Uint8Array): T {
+      return parseJson(bytes, "json-fast") as T;
+    },
+  });
+}
+
 /** The JSON number grammar: what `numberCodec` accepts, nothing looser (no hex, no spaces, no `Infinity`). */
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
 

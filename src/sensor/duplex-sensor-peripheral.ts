@@ -1,4 +1,3 @@
-import type { Observable, Subscribable } from "rxjs";
 import { legoMeter, withLego, type LegoObservable } from "../atom/lego-descriptor.js";
 import { requireObject } from "../atom/validate.js";
 import { subscribeWithin } from "../local/subscribe-within.js";
@@ -10,7 +9,7 @@ import {
   type PeripheralAdapterOptions,
   type PeripheralData,
 } from "./peripheral-adapter.js";
-import { toObservable, type Peripheral } from "./peripheral.js";
+import { toObservable, type Peripheral, type PeripheralStream } from "./peripheral.js";
 import type { SensorEvent } from "./sensor-event.js";
 import type { SensorSample } from "./sensor-sample.js";
 
@@ -25,7 +24,7 @@ export interface DuplexSensorPeripheralOptions<I = unknown, R = PeripheralData<I
    * value's `.value` (when it has one, e.g. a {@link SensorSample}) or the
    * value itself goes to `handleInput` (or `handle_input`).
    */
-  control: Observable<C> | Subscribable<C>;
+  control: PeripheralStream<C>;
 }
 
 /** The input method a duplex peripheral is driven through: `handleInput` wins over `handle_input`. */
@@ -97,7 +96,7 @@ export function duplexPeripheral<I, C, R>(
   const method = inputMethodOf(peripheral);
   const control = options.control as unknown;
   if (typeof control !== "object" || control === null || typeof (control as { subscribe?: unknown }).subscribe !== "function") {
-    throw new TypeError("control must be an Observable or Subscribable");
+    throw new TypeError("control must be an Observable, a Subscribable or a callback observable");
   }
   const control$ = toObservable(options.control);
   const settings = validateAdapterOptions(peripheral, options, "DuplexSensorPeripheral");

@@ -16,9 +16,14 @@ export { healthStatusCodec, sensorEventCodec, sensorSampleCodec } from "./sensor
 export {
   isPeripheralEnvelope,
   peripheralInfoOf,
+  type CallbackObservable,
+  type CallbackObserver,
+  type Disposable,
   type Peripheral,
   type PeripheralEnvelope,
   type PeripheralInfo,
+  type PeripheralLocation,
+  type PeripheralStream,
 } from "./peripheral.js";
 export {
   isSensorReading,

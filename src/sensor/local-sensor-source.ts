@@ -4,7 +4,6 @@ import { legoMeter, withLego, type LegoObservable } from "../atom/lego-descripto
 import {
   optional,
   optionalGroup,
-  requireFinite,
   requireFunction,
   requireNonEmptyString,
   requireObject,
@@ -59,8 +58,8 @@ export interface LocalSensorSourceOptions {
    * @default a new SequenceCounter per subscription
    */
   sequence?: SequenceCounter;
-  /** Copied into every sample's `quality`. @default undefined */
-  quality?: number;
+  /** Copied into every sample's `quality`, a label such as `"good"`. @default undefined */
+  quality?: string;
   /** Copied into every sample's `status`. @default undefined */
   status?: string;
   /** Label shown in the pipeline view. @default undefined */
@@ -82,8 +81,8 @@ export type LocalSensorSource<T> = LegoObservable<SensorSample<T>> & { readonly 
  *
  * ## Example
  * ```ts
- * const sampler = new LocalSensorSampler(new SequenceCounter(), { quality: 1 });
- * const sample = sampler.sample(21.5, 1_000); // { value: 21.5, …, sequenceNumber: 1, quality: 1 }
+ * const sampler = new LocalSensorSampler(new SequenceCounter(), { quality: "good" });
+ * const sample = sampler.sample(21.5, 1_000); // { value: 21.5, …, sequenceNumber: 1, quality: "good" }
  * sampler.commit(); // once emitted
  * ```
  * @lego LocalSensorSource
@@ -172,7 +171,7 @@ export function localSensorSource<T>(read: LocalSensorRead<T>, options: LocalSen
   const onInvalid = optional("onInvalid", options.onInvalid, (n, v) => requireFunction(n, v as (invalid: InvalidSourceItem) => void));
   const shared = options.sequence === undefined ? undefined : adoptGroup(sequenceCounterOrNew(options.sequence), group);
   const extras: SampleExtras = {
-    quality: optional("quality", options.quality, requireFinite),
+    quality: optional("quality", options.quality, requireString),
     status: optional("status", options.status, requireString),
   };
   const meter = legoMeter("LocalSensorSource", { name, group }, ["reads", "retries", "skipped", "ignored", "invalid", "emitted"]);

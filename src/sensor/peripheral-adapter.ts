@@ -12,7 +12,7 @@ import {
 import { SequenceCounter, sequenceCounterOrNew } from "../local/sequence-counter.js";
 import { subscribeWithin } from "../local/subscribe-within.js";
 import { schedulerOption } from "../time/scheduler.js";
-import { isPeripheralEnvelope, peripheralInfoOf, toObservable, type Peripheral, type PeripheralEnvelope } from "./peripheral.js";
+import { identityFieldsOf, isPeripheralEnvelope, peripheralInfoOf, toObservable, type Peripheral, type PeripheralEnvelope } from "./peripheral.js";
 import { sensorEvent, type SensorEvent } from "./sensor-event.js";
 import { buildSensorIdentity, identityInGroup, nested, type SensorIdentity, type SensorIdentityInit } from "./sensor-identity.js";
 import {
@@ -178,7 +178,7 @@ export class PeripheralPayloads<I, R> {
     const known = this.identities.get(info);
     if (known !== undefined) return known;
     const key = (item as PeripheralEnvelope).peripheralInfo == null ? "peripheral_info" : "peripheralInfo";
-    const identity = identityInGroup(buildSensorIdentity(info, (field) => nested(key, field)), this.options.group);
+    const identity = identityInGroup(buildSensorIdentity(identityFieldsOf(info), (field) => nested(key, field)), this.options.group);
     this.identities.set(info, identity);
     return identity;
   }
@@ -202,7 +202,7 @@ export function requirePeripheral<I>(value: Peripheral<I>, name = "peripheral"):
   requireObject(name, value);
   const observe = (value as { observe?: unknown }).observe;
   if (typeof observe !== "object" || observe === null || typeof (observe as { subscribe?: unknown }).subscribe !== "function") {
-    throw new TypeError(`${name}.observe must be an Observable or Subscribable`);
+    throw new TypeError(`${name}.observe must be an Observable, a Subscribable or a callback observable`);
   }
   for (const method of ["run", "stop", "close", "handleInput", "handle_input"] as const) {
     const member = (value as unknown as Record<string, unknown>)[method];

@@ -66,7 +66,7 @@ export interface InvalidSourceItem {
 
 /** Quality and status copied into every sample a source builds. */
 export interface SampleExtras {
-  quality?: number | undefined;
+  quality?: string | undefined;
   status?: string | undefined;
 }
 

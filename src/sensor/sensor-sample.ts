@@ -1,4 +1,4 @@
-import { requireFinite, requireObject, requireString } from "../atom/validate.js";
+import { requireObject, requireString } from "../atom/validate.js";
 import { optionalField, requireSequenceNumber, requireTimestamp, type FieldNamer } from "./fields.js";
 
 /**
@@ -14,8 +14,8 @@ export interface SensorSample<T> {
   readonly ingestTimestamp: number;
   /** The source's sequence number, a non-negative integer. */
   readonly sequenceNumber: number;
-  /** How trustworthy the reading is, as the source rates it (a finite number). */
-  readonly quality?: number;
+  /** How trustworthy the reading is, as the source labels it, e.g. `"good"` (the seed's `quality: str | None`). */
+  readonly quality?: string;
   /** A short status word from the source, e.g. `"ok"` or `"saturated"`. */
   readonly status?: string;
 }
@@ -26,7 +26,7 @@ export interface SensorSampleInit<T> {
   sourceTimestamp: number;
   ingestTimestamp: number;
   sequenceNumber: number;
-  quality?: number | undefined;
+  quality?: string | undefined;
   status?: string | undefined;
 }
 
@@ -44,7 +44,7 @@ export function buildSensorSample<T>(init: unknown, name: FieldNamer): SensorSam
     ingestTimestamp: requireTimestamp(name("ingestTimestamp"), fields.ingestTimestamp),
     sequenceNumber: requireSequenceNumber(name("sequenceNumber"), fields.sequenceNumber),
   };
-  const quality = optionalField(fields.quality, () => requireFinite(name("quality"), fields.quality) + 0);
+  const quality = optionalField(fields.quality, () => requireString(name("quality"), fields.quality));
   const status = optionalField(fields.status, () => requireString(name("status"), fields.status));
   if (quality !== undefined) sample.quality = quality;
   if (status !== undefined) sample.status = status;
@@ -52,8 +52,8 @@ export function buildSensorSample<T>(init: unknown, name: FieldNamer): SensorSam
 }
 
 /**
- * Makes a validated, frozen {@link SensorSample}. Timestamps and `quality`
- * must be finite numbers, `sequenceNumber` a non-negative integer, a numeric
+ * Makes a validated, frozen {@link SensorSample}. Timestamps must be finite numbers,
+ * `quality` and `status` strings, `sequenceNumber` a non-negative integer, a numeric
  * `value` finite; a wrong field throws a `TypeError`/`RangeError` naming it.
  *
  * ```ts

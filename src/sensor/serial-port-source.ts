@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { lstat, stat } from "node:fs/promises";
 import {
   Observable,
   share,
@@ -48,6 +48,13 @@ export interface SerialBindingPort {
 /** A serialport binding (`BindingInterface`): what opens ports. */
 export interface SerialBinding {
   open(options: SerialOpenOptions): Promise<SerialBindingPort>;
+  /**
+   * The identity of the device at `path` now, or `undefined` when the path
+   * is gone: what the presence check compares (see `presenceCheck`). A
+   * binding whose paths are not files (a simulation) supplies it; without
+   * it the device node is `stat`ed on the filesystem.
+   */
+  deviceIdentity?(path: string): Promise<string | undefined>;
 }
 
 /** Line settings of a serial port, passed to the binding on every open. */
@@ -102,9 +109,10 @@ export interface SerialPortSourceOptions extends SerialLineSettings {
    * How many consecutive failed opens are allowed, and which open errors are
    * worth another try (`retryOn` receives the binding's error; see
    * {@link serialOpenFailureReason}). The count restarts after every
-   * successful open. A device that may stay away for minutes wants
-   * `RetryPolicy.forever()`.
-   * @default RetryPolicy.attempts(10)
+   * successful open. The default retries forever, so a long-running sensor
+   * loop survives any unplug (the capped backoff keeps the attempts cheap);
+   * pass `RetryPolicy.attempts(n)` to give up and error instead.
+   * @default RetryPolicy.forever()
    */
   retry?: RetryPolicy;
   /**
@@ -113,8 +121,7 @@ export interface SerialPortSourceOptions extends SerialLineSettings {
    * `delayForAttempt(backoff, n + 1)` before reopen n after a lost
    * connection — the lost connection counts as a failure, so a port that
    * opens and dies at once cannot spin.
-   * With the defaults a lost device is looked for during about 13 s, and a
-   * missing one is reported after about 11 s.
+   * With the defaults a lost device is looked for every 2 s at most, for ever.
    * @default BackoffPolicy.exponential({ initialDelay: 100, multiplier: 2, maxDelay: 2000 })
    */
   backoff?: BackoffPolicy;
@@ -131,12 +138,18 @@ export interface SerialPortSourceOptions extends SerialLineSettings {
   commands?: Observable<Uint8Array | string>;
   /**
    * While a port is open, check every `presenceCheck` ms that its path still
-   * exists, and treat a vanished path as a lost connection. serialport's
-   * Linux binding can miss a hang-up: a read that starts after the device
-   * went away loops on end-of-file and never settles
-   * (serialport/bindings-cpp#162), so a USB adapter pulled mid-stream could
-   * go unnoticed. `false` turns the check off.
-   * @default 1000 with serialport's real binding on a filesystem path (one starting with "/"), else false
+   * exists and is still the same device node, and treat a vanished or
+   * replaced node as a lost connection. serialport's Linux binding can miss
+   * a hang-up: a read that starts after the device went away loops on
+   * end-of-file and never settles (serialport/bindings-cpp#162), so a USB
+   * adapter pulled mid-stream could go unnoticed — and one pulled and
+   * plugged back between two checks leaves a path that exists again. The
+   * node's identity (`fs.stat`: device, inode, rdev and ctime, plus the
+   * inode and ctime of a symlink on the path) is taken when the port opens;
+   * a re-plug makes a new node, so a different identity is noticed even
+   * when the path never looked absent. A binding may supply the identity
+   * (`binding.deviceIdentity`). `false` turns the check off.
+   * @default 1000 with serialport's real binding on a filesystem path (one starting with "/") or a binding with `deviceIdentity`, else false
    */
   presenceCheck?: number | false;
   /** The largest chunk read at once, in bytes. @default 65536 */
@@ -216,7 +229,12 @@ const COUNTERS = [
   "commandsDropped",
 ] as const;
 
-const DEFAULT_RETRY = RetryPolicy.attempts(10);
+/**
+ * Retry forever: a long-running sensor loop outlives any number of unplugs
+ * (the device may come back in an hour); the backoff is capped, so a device
+ * that returns is found again within `maxDelay`. Pass `retry` to give up.
+ */
+const DEFAULT_RETRY = RetryPolicy.forever();
 const DEFAULT_BACKOFF = BackoffPolicy.exponential({ initialDelay: 100, multiplier: 2, maxDelay: 2000 });
 
 // ---------------------------------------------------------------------------
@@ -408,7 +426,10 @@ function validate(options: SerialPortSourceOptions): Config {
     scheduler: schedulerOption(options.scheduler, group),
     commands,
     readSize: optional("readSize", options.readSize, requirePositiveInteger) ?? 65_536,
-    presenceCheck: presenceCheckOption(options.presenceCheck, binding === undefined && path.startsWith("/")),
+    presenceCheck: presenceCheckOption(
+      options.presenceCheck,
+      (binding === undefined && path.startsWith("/")) || typeof binding?.deviceIdentity === "function",
+    ),
     maxPendingWrites: optional("maxPendingWrites", options.maxPendingWrites, requirePositiveInteger) ?? 64,
     name: optional("name", options.name, requireNonEmptyString) ?? derivedName(group, "serial_port_source"),
     group,
@@ -620,15 +641,30 @@ class SerialConnection {
     }
   }
 
-  /** Checks now and then that the port's path still exists (see `presenceCheck`). */
+  /**
+   * Checks now and then that the port's path still exists and still is the
+   * device node that was opened (see `presenceCheck`): the identity taken
+   * at open is the baseline; absence or another identity is a lost device.
+   */
   private watchPresence(port: SerialBindingPort): void {
     const period = this.config.presenceCheck;
     if (period === undefined) return;
+    const identify = (): Promise<string | undefined> =>
+      this.config.binding?.deviceIdentity !== undefined
+        ? this.config.binding.deviceIdentity(this.config.path)
+        : fileIdentity(this.config.path);
+    let baseline: Promise<string | undefined> | undefined = identify().catch(() => undefined);
     const check = (): void => {
-      stat(this.config.path).then(ignore, (error: unknown) => {
-        const code = (error as { code?: unknown }).code;
-        if (code === "ENOENT" || code === "ENOTDIR") this.lose(port, error);
-      });
+      const opened = baseline;
+      if (opened === undefined) return;
+      void Promise.all([opened, identify()]).then(
+        ([before, now]) => {
+          if (now === undefined) this.lose(port, osErrorLike(`device ${this.config.path} is gone`, "ENOENT"));
+          else if (before === undefined) baseline = Promise.resolve(now);
+          else if (now !== before) this.lose(port, osErrorLike(`device ${this.config.path} was re-plugged (another device node)`, "ENODEV"));
+        },
+        ignore,
+      );
     };
     this.presence = this.config.scheduler.schedule(function (this: SchedulerAction<undefined>) {
       check();
@@ -740,4 +776,25 @@ export function fromSerialPort(options: SerialPortSourceOptions): SerialPortSour
     },
   });
   return withLego(source, meter.descriptor) as SerialPortSource;
+}
+
+/** An Error with an errno-style `code`, as the OS reports a vanished device. */
+function osErrorLike(message: string, code: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+/**
+ * The identity of the device node at `path` (following a symlink, whose own
+ * inode and ctime are included), or `undefined` when the path is gone.
+ */
+async function fileIdentity(path: string): Promise<string | undefined> {
+  try {
+    const [link, node] = await Promise.all([lstat(path), stat(path)]);
+    const linkPart = link.isSymbolicLink() ? `${link.ino}@${link.ctimeMs}>` : "";
+    return `${linkPart}${node.dev}:${node.ino}:${node.rdev}@${node.ctimeMs}`;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw error;
+  }
 }

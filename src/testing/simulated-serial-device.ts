@@ -462,11 +462,15 @@ class MockTransport implements Transport {
   readonly binding: SerialBinding;
   private plugged = false;
   private created = false;
+  /** Counts plugs: each plug is a new device node, as a re-plugged USB adapter is. */
+  private generation = 0;
   private readonly hosts = new Set<SimulatedHostPort>();
 
   constructor(private readonly onData: (bytes: Buffer) => void) {
     this.binding = {
       open: (options) => this.open(options),
+      // The mock path is no file: say what fs.stat would, so the presence check works as over socat.
+      deviceIdentity: (path) => Promise.resolve(path === this.path && this.plugged ? `${this.path}#${this.generation}` : undefined),
     };
   }
 
@@ -496,6 +500,7 @@ class MockTransport implements Transport {
       this.created = true;
     }
     this.plugged = true;
+    this.generation++;
     present?.();
   }
 

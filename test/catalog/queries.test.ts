@@ -18,6 +18,7 @@ import {
   type Lego,
   type Role,
 } from "../../src/index.js";
+import { SEED_EDGES } from "./seed.js";
 
 const legos = allLegos();
 const names = legos.map((lego) => lego.name);
@@ -128,7 +129,7 @@ describe("dependenciesOf and dependentsOf", () => {
   });
 
   it("returns direct dependents sorted by name", () => {
-    expect(namesOf(dependentsOf("DurableQueue"))).toEqual(["DeadLetterQueue", "RetryQueue", "WorkQueue", "Workflow"]);
+    expect(namesOf(dependentsOf("DurableQueue"))).toEqual(["DeadLetterQueue", "RetryQueue", "WorkQueue"]);
     expect(namesOf(dependentsOf("PeripheralAdapter"))).toEqual(["DuplexSensorPeripheral"]);
     expect(dependentsOf("KillSwitch")).toEqual([]);
   });
@@ -258,5 +259,66 @@ describe("catalogStatus", () => {
       expect(implemented).toBe(inLayer.filter((lego) => lego.implementedBy !== undefined).length);
     }
     expect(status.layers.reduce((sum, l) => sum + l.implemented, 0)).toBe(status.implemented);
+  });
+});
+
+/** The composite parts the seed does not list as graph edges (issue 18): parts, never requires. */
+const PART_ONLY: Readonly<Record<string, readonly string[]>> = {
+  ReplicatedLog: ["Consensus", "EventLog"],
+  Workflow: ["EventLog", "DurableQueue", "CheckpointStore", "IdempotencyStore", "RetryLoop"],
+  RateLimiter: ["Clock", "RatePolicy", "Cost"],
+  CircuitBreaker: ["FailureCounter", "Window", "ThresholdPolicy", "Timer", "StateTransition"],
+  ReactiveSensorSource: ["Observable"],
+  PeripheralAdapter: ["Peripheral"],
+  DuplexSensorPeripheral: ["RouteRef", "HandleInput"],
+  RateMatchedSensor: ["Capacitor"],
+};
+
+describe("edge origins and the seed's own graph", () => {
+  const seedKeys = new Set(SEED_EDGES.map(([from, to]) => `${from}>${to}`));
+
+  it("keeps the 20 composite parts the seed's graph lacks in parts, not requires", () => {
+    expect(Object.values(PART_ONLY).flat()).toHaveLength(20);
+    for (const [name, parts] of Object.entries(PART_ONLY)) {
+      for (const part of parts) {
+        expect(getLego(name).parts, `${name} part ${part}`).toContain(part);
+        expect(getLego(name).requires, `${name} requires ${part}`).not.toContain(part);
+      }
+    }
+  });
+
+  it("gives every edge its origin: seed exactly for the seed graph's edges, manyfold-rx for the others", () => {
+    let seedEdges = 0;
+    for (const lego of legos) {
+      expect(lego.edges.map((edge) => edge.to), lego.name).toEqual(lego.requires);
+      for (const edge of lego.edges) {
+        const inSeed = seedKeys.has(`${lego.name}>${edge.to}`);
+        expect(edge.origin, `${lego.name} → ${edge.to}`).toBe(inSeed ? "seed" : "manyfold-rx");
+        if (inSeed) seedEdges++;
+      }
+    }
+    expect(seedEdges).toBe(seedKeys.size);
+    expect(getLego("SerialPortSource").edges).toContainEqual({ to: "RetryPolicy", origin: "manyfold-rx" });
+    expect(getLego("RetryLoop").edges).toContainEqual({ to: "RetryPolicy", origin: "seed" });
+  });
+
+  it("answers the queries on the seed's graph alone with { graph: 'seed' }", () => {
+    // BoundedRingBuffer → Buffer, Capacity, OverflowPolicy are the project's; the seed has RingBuffer → Capacity.
+    expect(namesOf(dependenciesOf("BoundedRingBuffer"))).toEqual(["Buffer", "Capacity", "OverflowPolicy"]);
+    expect(dependenciesOf("BoundedRingBuffer", { graph: "seed" })).toEqual([]);
+    expect(namesOf(dependenciesOf("RetryLoop", { graph: "seed" }))).toEqual(namesOf(dependenciesOf("RetryLoop")));
+    expect(namesOf(dependentsOf("Capacity", { graph: "seed" }))).not.toContain("BoundedRingBuffer");
+    expect(namesOf(dependentsOf("Capacity"))).toContain("BoundedRingBuffer");
+    for (const lego of legos) {
+      const seedDeps = namesOf(dependenciesOf(lego.name, { graph: "seed" }));
+      expect(seedDeps, lego.name).toEqual(codeUnitSorted([...new Set(SEED_EDGES.filter(([from]) => from === lego.name).map(([, to]) => to))]));
+      const closure = namesOf(dependencyClosureOf(lego.name, { graph: "seed" }));
+      for (const dep of closure) expect(namesOf(dependencyClosureOf(lego.name)), `${lego.name} closure`).toContain(dep);
+    }
+  });
+
+  it("rejects a bad graph option", () => {
+    expect(() => dependenciesOf("RetryLoop", { graph: "mine" as never })).toThrow(RangeError);
+    expect(() => dependenciesOf("RetryLoop", null as never)).toThrow(TypeError);
   });
 });

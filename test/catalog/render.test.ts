@@ -38,10 +38,25 @@ describe("toMermaid", () => {
     }
   });
 
-  it("draws every requires edge, including every seed edge, as A --> B", () => {
+  it("draws every requires edge: the seed's as A --> B, the ones added by the project dashed as A -.-> B", () => {
     for (const [from, to] of SEED_EDGES) expect(chart).toContain(`\n  ${from} --> ${to}\n`);
-    const edgeCount = allLegos().reduce((sum, lego) => sum + lego.requires.length, 0);
-    expect(chart.match(/ --> /g)).toHaveLength(edgeCount);
+    const edges = allLegos().flatMap((lego) => lego.edges.map((edge) => ({ from: lego.name, ...edge })));
+    const added = edges.filter((edge) => edge.origin === "manyfold-rx");
+    for (const { from, to } of added) expect(chart).toContain(`\n  ${from} -.-> ${to}\n`);
+    expect(chart.match(/ --> /g)).toHaveLength(new Set(SEED_EDGES.map(String)).size);
+    expect(chart.match(/ -\.-> /g)).toHaveLength(added.length);
+    expect(added.length).toBeGreaterThan(0);
+  });
+
+  it("draws the seed's own graph alone with { graph: 'seed' }: seed legos, seed edges, nothing dashed", () => {
+    const seedChart = toMermaid([], { graph: "seed" });
+    expect(seedChart).not.toContain("-.->");
+    expect(seedChart.match(/ --> /g)).toHaveLength(new Set(SEED_EDGES.map(String)).size);
+    expect(mermaidNodes(seedChart)).not.toContain("SerialPortSource");
+    expect(mermaidNodes(seedChart).sort()).toEqual(allLegos().filter((lego) => lego.origin === "seed").map((lego) => lego.name).sort());
+    const subset = toMermaid(["BoundedRingBuffer"], { graph: "seed" });
+    expect(mermaidNodes(subset)).toEqual(["BoundedRingBuffer"]);
+    expect(toMermaid(["BoundedRingBuffer"])).toContain("  BoundedRingBuffer -.-> Capacity\n");
   });
 
   it("marks implemented legos with ✓ and the implemented class, and only them", () => {
@@ -93,8 +108,14 @@ describe("toDot", () => {
     expect(graph.split("{").length).toBe(graph.split("}").length);
   });
 
-  it("draws every seed edge as \"A\" -> \"B\"", () => {
+  it("draws every seed edge as \"A\" -> \"B\" and every edge the project added dashed", () => {
     for (const [from, to] of SEED_EDGES) expect(graph).toContain(`  "${from}" -> "${to}";\n`);
+    const added = allLegos().flatMap((lego) => lego.edges.filter((edge) => edge.origin === "manyfold-rx").map((edge) => [lego.name, edge.to]));
+    for (const [from, to] of added) expect(graph).toContain(`  "${from}" -> "${to}" [style=dashed];\n`);
+    expect(graph.match(/ \[style=dashed\];/g)).toHaveLength(added.length);
+    const seedGraph = toDot(undefined, { graph: "seed" });
+    expect(seedGraph).not.toContain("dashed]");
+    expect(seedGraph.match(/" -> "/g)).toHaveLength(new Set(SEED_EDGES.map(String)).size);
   });
 
   it("fills, double-borders and ticks implemented legos only", () => {

@@ -193,6 +193,17 @@ describe.concurrent("manyfold catalog deps and dependents", () => {
     expect(stdout).toMatch(/^RetryPolicy\s+policy\s+✓$/m);
   });
 
+  it("follows only the seed's edges with --seed", async () => {
+    const [all, seed, dependents] = await Promise.all([
+      runManyfold("catalog", "deps", "BoundedRingBuffer"),
+      runManyfold("catalog", "deps", "BoundedRingBuffer", "--seed"),
+      runManyfold("catalog", "dependents", "Capacity", "--seed", "--json"),
+    ]);
+    expect(lineNames(all.stdout)).toEqual(["Buffer", "Capacity", "OverflowPolicy"]);
+    expect(seed.stdout).toBe("BoundedRingBuffer requires nothing\n");
+    expect((JSON.parse(dependents.stdout) as { name: string }[]).map((lego) => lego.name)).not.toContain("BoundedRingBuffer");
+  });
+
   it("lists the closure dependency-first with --closure", async () => {
     const [text, json] = await Promise.all([
       runManyfold("catalog", "deps", "LocalDurableSpool", "--closure"),
@@ -250,9 +261,21 @@ describe.concurrent("manyfold catalog graph", () => {
     expect(mermaid.stdout).toBe(toMermaid(["SensorHealthWatchdog"]));
   });
 
+  it("draws the seed's own graph alone with --seed (no dashed, project-added edges)", async () => {
+    const [mermaid, dot] = await Promise.all([
+      runManyfold("catalog", "graph", "--seed"),
+      runManyfold("catalog", "graph", "BoundedRingBuffer", "--format", "dot", "--seed"),
+    ]);
+    expect(mermaid.code).toBe(0);
+    expect(mermaid.stdout).toBe(toMermaid([], { graph: "seed" }));
+    expect(mermaid.stdout).not.toContain("-.->");
+    expect(dot.stdout).toBe(toDot(["BoundedRingBuffer"], { graph: "seed" }));
+    expect(dot.stdout).not.toContain('"BoundedRingBuffer" -> ');
+  });
+
   it("wraps the text in JSON with --json", async () => {
     const { stdout } = await runManyfold("catalog", "graph", "RetryLoop", "--format", "dot", "--json");
-    expect(JSON.parse(stdout)).toEqual({ format: "dot", names: ["RetryLoop"], text: toDot(["RetryLoop"]) });
+    expect(JSON.parse(stdout)).toEqual({ format: "dot", graph: "all", names: ["RetryLoop"], text: toDot(["RetryLoop"]) });
   });
 
   it("exits 2 on an unknown format or name", async () => {

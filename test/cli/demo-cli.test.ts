@@ -117,6 +117,22 @@ describe("manyfold demo", () => {
     }
   }, 30_000);
 
+  it("--duration 6s stops while the device is unplugged: lasts 6 s, not 8, and confirms the shutdown (mock transport)", async () => {
+    const unpluggedDir = mkdtempSync(join(tmpdir(), "manyfold-demo-6s-"));
+    try {
+      const result = await manyfold("demo", "--duration", "6s", "--transport", "mock", "--data", unpluggedDir, "--json");
+      expect(result.code).toBe(0);
+      const run = lastJsonLine(result.stdout);
+      expect(run.stoppedBy).toBe("duration");
+      expect(run.durationMs).toBeGreaterThanOrEqual(6_000);
+      expect(run.durationMs).toBeLessThan(7_000); // was 8.1 s: a 2 s wait for a close that never comes
+      expect(result.stdout).toMatch(/shutdown: port closed/);
+      expect(result.stdout).not.toContain("not confirmed");
+    } finally {
+      rmSync(unpluggedDir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
   it("rejects a bad duration with exit code 2", async () => {
     const result = await manyfold("demo", "--duration", "soon");
     expect(result.code).toBe(2);

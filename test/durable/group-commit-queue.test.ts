@@ -50,6 +50,24 @@ class RecordingSink implements GroupCommitSink<string> {
 const bytes = new Uint8Array([1]);
 
 describe("GroupCommitQueue", () => {
+  it("settles a failed write before starting the next, so a cancelling sink's later items are never written", async () => {
+    const disk = manualDisk();
+    const queue = new GroupCommitQueue<string>({ commit: (p) => disk.commit(p), maxBatch: 1 });
+    const sink = new (class extends RecordingSink {
+      override failed(error: unknown): void {
+        super.failed(error);
+        this.cancelled = true;
+      }
+    })();
+    for (const item of ["a", "b"]) queue.offer(item, bytes, sink);
+    await flush();
+    disk.writes[0]!.reject(new Error("disk full"));
+    await flush();
+    expect(sink.events).toEqual(["failed disk full"]);
+    expect(disk.writes).toHaveLength(1);
+    await queue.whenIdle();
+  });
+
   it("writes a synchronous burst as one batch", async () => {
     const disk = manualDisk();
     const queue = new GroupCommitQueue<string>({ commit: (p) => disk.commit(p) });

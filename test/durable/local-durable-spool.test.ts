@@ -227,6 +227,36 @@ describe.each(backends)("LocalDurableSpool on $name", (backend) => {
     await spool.close();
   });
 
+  it("after a failed append nothing after it passes downstream nor reaches the log (1, 2, then SPOOL_WRITE_FAILED)", async () => {
+    const spool = await open<number>({ maxBatch: 1 });
+    let writes = 0;
+    const failThird = (): void => {
+      if (++writes === 3) throw new Error("disk full (simulated)");
+    };
+    handle.db.hooks.prewrite.add(failThird);
+    const followed: number[] = [];
+    const follow = spool.replay({ follow: true }).subscribe((r) => followed.push(r.value));
+    const seen: unknown[] = [];
+    await new Promise<void>((resolve) => {
+      of(1, 2, 3, 4).pipe(spool.record()).subscribe({
+        next: (v) => seen.push(v),
+        error: (e: unknown) => {
+          seen.push(isLegoError(e, "SPOOL_WRITE_FAILED") ? "SPOOL_WRITE_FAILED" : e);
+          resolve();
+        },
+        complete: resolve,
+      });
+    });
+    await spool.flush();
+    handle.db.hooks.prewrite.delete(failThird);
+    expect(seen).toEqual([1, 2, "SPOOL_WRITE_FAILED"]);
+    expect(await values(spool)).toEqual([1, 2]);
+    expect(followed).toEqual([1, 2]);
+    expect(writes).toBe(3);
+    follow.unsubscribe();
+    await spool.close();
+  });
+
   it("overflow reject: errors with SPOOL_OVERFLOW after the accepted items, and stops a synchronous source", async () => {
     const spool = await open<number>({ maxPending: 2, overflow: "reject" });
     let produced = 0;

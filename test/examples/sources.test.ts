@@ -50,12 +50,12 @@ describe("examples/polled-sensor", () => {
     const samples = await polledSensor({ every: 10, log: (line) => lines.push(line) });
     expect(lines).toEqual(polledOutput);
     expect(samples.map((s) => [s.sequenceNumber, s.value, s.quality])).toEqual([
-      [1, 21.1, 1],
-      [2, 21.2, 1],
-      [3, 21.3, 1],
-      [4, 21.4, 1],
-      [5, 21.5, 1],
-      [6, 21.6, 1],
+      [1, 21.1, "good"],
+      [2, 21.2, "good"],
+      [3, 21.3, "good"],
+      [4, 21.4, "good"],
+      [5, 21.5, "good"],
+      [6, 21.6, "good"],
     ]);
     for (const s of samples) expect(s.sourceTimestamp).toBe(s.ingestTimestamp);
   });

@@ -36,11 +36,41 @@ describe("DoubleBuffer", () => {
     expect(db.pop()).toEqual({ bufferId: 0, samples: [1] });
   });
 
-  it("keeps at most both buffers waiting, counting overwritten packets", () => {
-    const db = new DoubleBuffer<number>({ size: 1 });
+  it("keeps every finalised packet in order until popped, even when its buffer id was reused", () => {
+    const db = new DoubleBuffer<number>({ size: 2 });
     [1, 2, 3, 4].forEach((n) => db.push(n));
-    expect(db.dropped).toBe(2);
-    expect([db.pop(), db.pop(), db.pop()]).toEqual([{ bufferId: 0, samples: [3] }, { bufferId: 1, samples: [4] }, undefined]);
+    db.push(5);
+    db.flush();
+    expect(db.queued).toBe(3);
+    expect([db.pop(), db.pop(), db.pop(), db.pop()]).toEqual([
+      { bufferId: 0, samples: [1, 2] },
+      { bufferId: 1, samples: [3, 4] },
+      { bufferId: 0, samples: [5] },
+      undefined,
+    ]);
+    expect(db.dropped).toBe(0);
+  });
+
+  it.each([
+    ["drop_oldest", [[3], [4]], 2, 0],
+    ["drop_newest", [[1], [2]], 2, 0],
+    ["reject", [[1], [2]], 0, 2],
+    ["latest", [[4]], 3, 0],
+  ] as const)("bounds the waiting packets by maxQueued (%s)", (overflow, samples, dropped, rejected) => {
+    const db = new DoubleBuffer<number>({ size: 1, maxQueued: 2, overflow });
+    const returned = [1, 2, 3, 4].map((n) => db.push(n)?.samples);
+    expect(returned).toEqual([[1], [2], [3], [4]]);
+    const popped: (readonly number[])[] = [];
+    for (let p = db.pop(); p !== undefined; p = db.pop()) popped.push(p.samples);
+    expect(popped).toEqual(samples);
+    expect([db.dropped, db.rejected]).toEqual([dropped, rejected]);
+  });
+
+  it("defaults to maxQueued 16 with drop_oldest", () => {
+    const db = new DoubleBuffer<number>({ size: 1 });
+    expect([db.maxQueued, db.overflow]).toEqual([16, "drop_oldest"]);
+    for (let n = 1; n <= 17; n++) db.push(n);
+    expect([db.queued, db.dropped, db.pop()?.samples]).toEqual([16, 1, [2]]);
   });
 
   it("hands out frozen packets that later pushes cannot change", () => {
@@ -79,6 +109,9 @@ describe("DoubleBuffer", () => {
     [{ size: 1.5 }, RangeError],
     [{ size: "2" }, TypeError],
     [{ size: 2, group: "" }, RangeError],
+    [{ size: 2, maxQueued: 0 }, RangeError],
+    [{ size: 2, maxQueued: "2" }, TypeError],
+    [{ size: 2, overflow: "block" }, RangeError],
     [null, TypeError],
   ])("rejects %o", (options, errorClass) => {
     expect(() => new DoubleBuffer(options as never)).toThrow(errorClass);

@@ -1,4 +1,4 @@
-import { map, Observable, of, Subject, takeUntil } from "rxjs";
+import { map, Observable, of, sample, Subject, takeUntil } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
 import { beforeEach, describe, expect, expectTypeOf, it } from "vitest";
 import { ManualClock, rateMatch, type MonoLegoOperator } from "../../src/index.js";
@@ -106,12 +106,129 @@ describe("rateMatch", () => {
       expect(op.lego.counters).toEqual({ dropped: 2, released: 1 });
     });
 
-    it("completes when demand completes and stops the source", () => {
+    it("demand completing first keeps the source subscribed, drops what comes, and completes with the source", () => {
       testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
-        const source = cold("abc-d---");
+        const source = cold("abc-d---|");
         const demand = hot(" --x--|");
-        expectObservable(source.pipe(rateMatch({ demand, mode: "fifo", capacity: 5 }))).toBe("--a--|");
-        expectSubscriptions(source.subscriptions).toBe("^----!");
+        const op = rateMatch<string>({ demand, mode: "fifo", capacity: 5 });
+        expectObservable(source.pipe(op)).toBe("--a-----|");
+        expectSubscriptions(source.subscriptions).toBe("^-------!");
+        testScheduler.flush();
+        expect(op.lego.counters).toEqual({ dropped: 3, released: 1 });
+      });
+    });
+  });
+
+  /**
+   * The completion cases of RxJS's own `sample` spec (spec/operators/sample-spec.ts),
+   * ported: rateMatch in `latest` mode must behave exactly like `sample`, which
+   * each case also runs against the installed RxJS. Frames and subscriptions
+   * are the spec's, with RxJS 7's rule that the notifier's completion emits nothing.
+   */
+  describe("completion, as RxJS's sample spec", () => {
+    const both = (
+      e1Marbles: string,
+      e1subs: string,
+      e2Marbles: string,
+      e2subs: string,
+      expected: string,
+      drained?: { expected: string; e2subs: string },
+    ): void => {
+      // The spec's marbles align with spaces (RxJS 6 marble syntax); in run mode a space is no frame.
+      const frames = (marbles: string): string => marbles.replace(/ /g, "-");
+      for (const operator of ["sample", "rateMatch"] as const) {
+        testScheduler = new TestScheduler((actual, wanted) => {
+          expect(actual).toEqual(wanted);
+        });
+        testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+          const e1 = hot(frames(e1Marbles));
+          const e2 = hot(frames(e2Marbles));
+          const result = operator === "sample" ? e1.pipe(sample(e2)) : e1.pipe(rateMatch({ demand: e2 }));
+          const own = operator === "rateMatch" && drained !== undefined ? drained : { expected, e2subs };
+          expectObservable(result).toBe(frames(own.expected));
+          expectSubscriptions(e1.subscriptions).toBe(frames(e1subs));
+          expectSubscriptions(e2.subscriptions).toBe(frames(own.e2subs));
+        });
+      }
+    };
+
+    it("should get samples when the notifier emits", () => {
+      both(
+        "---a----b---c----------d-----|   ",
+        "^                            !   ",
+        "-----x----------x---x------x---|",
+        "^                            !   ",
+        "-----a----------c----------d-|   ",
+      );
+    });
+
+    it("should sample nothing if source has not nexted at all", () => {
+      both("----a-^------------|", "^            !", "-----x-------|", "^            !", "-------------|");
+    });
+
+    it("should sample nothing if source has nexted after all notifications, but notifier does not complete (drain: b waits for a pulse)", () => {
+      both("----a-^------b-----|", "^            !", "-----x--------", "^            !", "-------------|", {
+        expected: "--------------",
+        e2subs: "^             ",
+      });
+    });
+
+    it("should not sample when the notifier completes, and complete with the source (RxJS 7)", () => {
+      both("----a-^------b----------|", "^                 !", "-----x-----|", "^          !", "------------------|");
+    });
+
+    it("should not complete when the notifier completes, nor should it emit", () => {
+      both(
+        "----a----b----c----d----e----f----",
+        "^                                 ",
+        "------x-|                         ",
+        "^       !                         ",
+        "------a---------------------------",
+      );
+    });
+
+    it("should complete only when the source completes, if notifier completes early", () => {
+      both(
+        "----a----b----c----d----e----f---|",
+        "^                                !",
+        "------x-|                         ",
+        "^       !                         ",
+        "------a--------------------------|",
+      );
+    });
+
+    it("should only sample when a new value arrives, even if it is the same value", () => {
+      both(
+        "----a----b----c----c----e----f----|  ",
+        "^                                 !  ",
+        "------x-x------xx-x---x----x--------|",
+        "^                                 !  ",
+        "------a--------c------c----e------|  ",
+        // drain: f is buffered when the source completes; demand completes at 36 before releasing it
+        { expected: "------a--------c------c----e--------|", e2subs: "^                                   !" },
+      );
+    });
+
+    it("should complete if source does not emit", () => {
+      both("|", "(^!)", "------x-------|", "(^!)", "|");
+    });
+
+    it("should not complete if source does not complete", () => {
+      both("-", "^              ", "------x-------|", "^             !", "-");
+    });
+
+    it("should complete sampling if sample observable completes (an empty demand completes with the source)", () => {
+      both("----a----b----c----d-|", "^                    !", "|", "(^!)", "---------------------|");
+    });
+
+    it("differs from sample only by the documented drain: a value buffered when the source completes is released on the next pulse", () => {
+      testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+        const e1 = hot("----a----b----c----d-|");
+        const e2 = hot("-----------x----------x------------|");
+        expectObservable(e1.pipe(sample(e2))).toBe("-----------b---------|");
+        expectObservable(e1.pipe(rateMatch({ demand: e2 }))).toBe("-----------b----------(d|)");
+        expectSubscriptions(e1.subscriptions).toBe(["^--------------------!", "^--------------------!"]);
+        expectSubscriptions(e2.subscriptions).toBe(["^--------------------!", "^---------------------!"]);
       });
     });
   });

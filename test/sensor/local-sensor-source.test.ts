@@ -64,6 +64,14 @@ describe("localSensorSource — marbles (sync reads)", () => {
     });
   });
 
+  it("trigger with string quality and status labels (the seed's quality: str)", () => {
+    run(({ hot, expectObservable }) => {
+      const trigger = hot("--x--|");
+      const source = localSensorSource(counting(), { trigger, quality: "good", status: "ok" });
+      expectObservable(source).toBe("--a--|", { a: sample(1, 2, 1, { quality: "good", status: "ok" }) });
+    });
+  });
+
   it("empty trigger: completes without reading", () => {
     run(({ cold, expectObservable }) => {
       let reads = 0;
@@ -203,8 +211,8 @@ describe("localSensorSource — samples", () => {
 
   it("copies quality and status into every sample", () => {
     const seen: SensorSample<number>[] = [];
-    localSensorSource(() => 3, { every: 10, scheduler: new ManualClock(), quality: 0.9, status: "ok" }).subscribe((s) => seen.push(s));
-    expect(seen).toEqual([sample(3, 0, 1, { quality: 0.9, status: "ok" })]);
+    localSensorSource(() => 3, { every: 10, scheduler: new ManualClock(), quality: "good", status: "ok" }).subscribe((s) => seen.push(s));
+    expect(seen).toEqual([sample(3, 0, 1, { quality: "good", status: "ok" })]);
   });
 
   it("drops, counts and reports an invalid value without consuming a number", () => {
@@ -426,8 +434,7 @@ describe("localSensorSource — validation at construction", () => {
     ["onReadError not a string", () => localSensorSource(read, { every: 1, onReadError: true as never }), TypeError, /onReadError/],
     ["onError not a function", () => localSensorSource(read, { every: 1, onError: 1 as never }), TypeError, /onError/],
     ["onInvalid not a function", () => localSensorSource(read, { every: 1, onInvalid: {} as never }), TypeError, /onInvalid/],
-    ["quality NaN", () => localSensorSource(read, { every: 1, quality: Number.NaN }), RangeError, /quality/],
-    ["quality a string", () => localSensorSource(read, { every: 1, quality: "good" as never }), TypeError, /quality/],
+    ["quality a number", () => localSensorSource(read, { every: 1, quality: 0.9 as never }), TypeError, /quality must be a string/],
     ["status not a string", () => localSensorSource(read, { every: 1, status: 1 as never }), TypeError, /status/],
     ["sequence not a counter", () => localSensorSource(read, { every: 1, sequence: 0 as never }), TypeError, /sequence/],
     ["scheduler not a scheduler", () => localSensorSource(read, { every: 1, scheduler: 1 as never }), TypeError, /scheduler/],

@@ -27,7 +27,7 @@ const sampleInit = <T>(value: fc.Arbitrary<T>) =>
       sourceTimestamp: finite,
       ingestTimestamp: finite,
       sequenceNumber: seq,
-      quality: finite,
+      quality: fc.constantFrom("good", "uncertain", "bad", ""),
       status: fc.string(),
     },
     { requiredKeys: ["value", "sourceTimestamp", "ingestTimestamp", "sequenceNumber"] },
@@ -93,6 +93,14 @@ describe("sensorSampleCodec", () => {
     );
   });
 
+  it("round-trips string quality and status labels", () => {
+    const codec = sensorSampleCodec(numberCodec());
+    const sample = { value: 21.5, sourceTimestamp: 1, ingestTimestamp: 2, sequenceNumber: 3, quality: "good", status: "ok" };
+    const encoded = codec.encode(sample);
+    expect(text(encoded)).toBe(`{"ingest_timestamp":2,"quality":"good","sequence_number":3,"source_timestamp":1,"status":"ok","value":"${btoa("21.5")}"}`);
+    expect(codec.decode(encoded)).toEqual(sample);
+  });
+
   it("writes compact JSON with sorted snake_case keys and the value as base64", () => {
     const codec = sensorSampleCodec(numberCodec());
     const encoded = codec.encode(sensorSample({ value: 21.5, sourceTimestamp: 1, ingestTimestamp: 2, sequenceNumber: 3, status: "ok" }));
@@ -106,7 +114,8 @@ describe("sensorSampleCodec", () => {
     expect(bad({ source_timestamp: true })).toThrow("SensorSample[number].source_timestamp must be a number, got true");
     expect(bad({ sequence_number: -1 })).toThrow(/sequence_number must be a non-negative integer/);
     expect(bad({ sequence_number: 1.5 })).toThrow(RangeError);
-    expect(bad({ quality: null })).toThrow(/quality must be a number, got null/);
+    expect(bad({ quality: null })).toThrow(/quality must be a string, got null/);
+    expect(bad({ quality: 0.9 })).toThrow(/quality must be a string/);
     expect(bad({ status: 1 })).toThrow(/status must be a string/);
     expect(bad({ value: "not base64!" })).toThrow(/value is not valid base64/);
     expect(bad({ value: "MQ" })).toThrow(/value is not valid base64/);

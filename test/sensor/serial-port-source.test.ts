@@ -443,6 +443,67 @@ describe("fromSerialPort: presence check", () => {
     }
   });
 
+  it("notices a re-plug faster than its interval by the device node's identity, though the path never looked absent", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "manyfold-replug-"));
+    const path = join(dir, "ttyUSB0");
+    writeFileSync(path, "");
+    try {
+      const r = rig({ path, presenceCheck: 50, backoff: BackoffPolicy.fixed(10) }, false);
+      MockBinding.createPort(path, { echo: false, record: true });
+      const sub = r.subscribe();
+      await until(() => r.source.isOpen, "open");
+      await new Promise((resolve) => setTimeout(resolve, 20)); // the baseline stat settles
+      r.clock.advance(50); // same node: stays open
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(r.types()).not.toContain("closed");
+      // Pulled and plugged back between two checks: a new node on the same path.
+      rmSync(path);
+      writeFileSync(path, "");
+      r.clock.advance(50);
+      await vi.waitFor(
+        () => {
+          expect(r.types()).toContain("closed");
+        },
+        { timeout: 5000, interval: 5 },
+      );
+      expect(eventsOf(r.events, "closed")[0]).toMatchObject({ reason: "disconnected", error: expect.objectContaining({ code: "ENODEV" }) as unknown });
+      r.clock.advance(10);
+      await until(() => r.source.isOpen, "reopened");
+      expect(r.source.lego.counters.reconnects).toBe(1);
+      sub.unsubscribe();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("asks a binding that supplies deviceIdentity (on by default then), and reopens when the identity changes", async () => {
+    let identity: string | undefined = "node-1";
+    const r = rig({ backoff: BackoffPolicy.fixed(10) });
+    const binding: SerialBinding = { open: (o) => MockBinding.open(o), deviceIdentity: () => Promise.resolve(identity) };
+    const clock = new ManualClock();
+    const source = fromSerialPort({ path: r.path, baudRate: 9600, binding, scheduler: clock, backoff: BackoffPolicy.fixed(10) });
+    const events: SerialPortEvent[] = [];
+    source.events$.subscribe((event) => events.push(event));
+    const sub = source.subscribe();
+    await until(() => source.isOpen, "open");
+    await turn();
+    clock.advance(1000); // the default check period with deviceIdentity
+    await turn();
+    await turn();
+    expect(source.isOpen).toBe(true);
+    identity = "node-2";
+    clock.advance(1000);
+    await until(() => events.some((event) => event.type === "reconnecting"), "reconnecting");
+    expect(events.find((event) => event.type === "closed")).toMatchObject({ reason: "disconnected" });
+    clock.advance(10);
+    await until(() => source.isOpen, `reopened ${JSON.stringify(events.map((e) => e.type))}`);
+    await turn();
+    identity = undefined;
+    clock.advance(1000); // gone now
+    await until(() => events.filter((event) => event.type === "closed").length === 2, "closed again");
+    sub.unsubscribe();
+  });
+
   it("is off by default with an injected binding", async () => {
     const r = rig();
     const sub = r.subscribe();
@@ -456,6 +517,22 @@ describe("fromSerialPort: presence check", () => {
 });
 
 describe("fromSerialPort: open failures", () => {
+  it("retries forever by default with capped backoff, so a long-running loop outlives a long absence", async () => {
+    const r = rig({}, false);
+    r.subscribe();
+    for (let attempt = 2; attempt <= 40; attempt++) {
+      await until(() => eventsOf(r.events, "reconnecting").length === attempt - 1, `retry ${attempt}`);
+      r.clock.advance(2000);
+    }
+    expect(r.outcome.error).toBeUndefined();
+    expect(Math.max(...eventsOf(r.events, "reconnecting").map((e) => e.delay))).toBe(2000);
+    await until(() => eventsOf(r.events, "reconnecting").length === 40, "retry 41");
+    MockBinding.createPort(r.path, { echo: false, record: true });
+    r.clock.advance(2000);
+    await until(() => r.source.isOpen, "open at last");
+    expect(r.opens.length).toBeGreaterThanOrEqual(40);
+  });
+
   it("errors with SERIAL_OPEN_FAILED (no such device) after the retry policy is spent", async () => {
     const r = rig({ retry: RetryPolicy.attempts(3), backoff: BackoffPolicy.fixed(50) }, false);
     r.subscribe();

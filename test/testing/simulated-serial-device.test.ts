@@ -165,6 +165,32 @@ describe.each(transports)("simulatedSerialDevice over %s", (transport) => {
     expect(h.port.lego.counters.reconnects).toBe(1); // …and came back
   });
 
+  it("gives the same result as the other transport for the testing-kit script, presence check on (the kit's promise)", async () => {
+    const dev = device(
+      [{ lines: ["21.5", "21.6"], every: 20 }, { unplug: 300 }, { silence: 400 }, { lines: ["21.7", "21.8"], every: 20 }],
+      { transport },
+    );
+    await dev.start();
+    const port = fromSerialPort({ ...dev.portOptions, retry: RetryPolicy.forever(), backoff: BackoffPolicy.fixed(50), presenceCheck: 50 });
+    const events: SerialPortEvent[] = [];
+    const chunks: Buffer[] = [];
+    subscriptions.push(port.events$.subscribe((event) => events.push(event)));
+    const opened = firstValueFrom(port.events$.pipe(filter((event) => event.type === "open")));
+    subscriptions.push(port.subscribe((chunk) => chunks.push(Buffer.from(chunk))));
+    await opened;
+    await dev.play();
+    const lines = (): string[] => Buffer.concat(chunks).toString().split("\n").filter((line) => line.length > 0);
+    await vi.waitFor(
+      () => {
+        expect(lines()).toEqual(["21.5", "21.6", "21.7", "21.8"]);
+      },
+      { timeout: 3000, interval: 10 },
+    );
+    // Exactly one lost connection (the unplug): the presence check never mistakes the simulated path for a missing one.
+    expect(events.filter((event) => event.type === "closed")).toHaveLength(1);
+    expect(port.lego.counters.reconnects).toBe(1);
+  });
+
   it("stays silent for the given time", async () => {
     const dev = device([{ line: "1" }, { silence: 150 }, { line: "2" }], { transport });
     await dev.start();

@@ -64,7 +64,7 @@ export const APPLICATION: readonly LegoEntry[] = [
     families: ["Workflow And Control Plane"],
     contract:
       "Runs a multi-step process durably: each step's completion is recorded in an EventLog, so after a crash the workflow resumes at the first unfinished step instead of starting over.",
-    requires: ["EventLog", "DurableQueue", "CheckpointStore", "IdempotencyStore", "RetryLoop", "WorkflowStep"],
+    requires: ["WorkflowStep"],
     provides: ["Durable", "Replayable"],
     inputs: ["a workflow definition and its input"],
     outputs: ["the final result", "per-step history"],

@@ -67,7 +67,7 @@ export const CIRCUIT_BREAKER: readonly LegoEntry[] = [
     families: [],
     contract:
       "Stops calling a failing dependency: when the failures counted in its Window cross the ThresholdPolicy it opens and fails calls immediately; after a cool-down Timer it half-opens and lets a few trial calls through, closing again if they succeed and reopening if they fail.",
-    requires: ["FailureCounter", "Window", "ThresholdPolicy", "Timer", "StateTransition"],
+    requires: [],
     provides: ["Bounded"],
     inputs: ["calls to protect and their outcomes"],
     outputs: ["the call's result, or an immediate open-circuit error", "state transitions"],

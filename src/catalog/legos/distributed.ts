@@ -317,7 +317,7 @@ export const DISTRIBUTED: readonly LegoEntry[] = [
     layer: "distributed",
     families: ["Routing, Partitioning, And Replication"],
     contract: "An EventLog replicated by Consensus: every replica holds the same committed entries in the same order.",
-    requires: ["Consensus", "EventLog"],
+    requires: [],
     provides: ["Durable", "Ordered", "Replayable"],
     inputs: ["entries appended through the leader"],
     outputs: ["committed entries, identical on every replica"],

@@ -130,7 +130,7 @@ export const LOCAL_FLOW: readonly LegoEntry[] = [
     families: ["Local Runtime", "Flow Control"],
     contract:
       "Keeps operations within a RatePolicy by charging each its Cost against a TokenBucket: within the rate it passes at once, beyond it the operation is delayed or rejected.",
-    requires: ["TokenBucket", "Clock", "RatePolicy", "Cost"],
+    requires: ["TokenBucket"],
     provides: ["Bounded"],
     inputs: ["operations with a cost"],
     outputs: ["operations released at the allowed rate", "rejections with a retry-after hint"],

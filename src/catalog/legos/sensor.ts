@@ -177,7 +177,7 @@ export const SENSOR: readonly LegoEntry[] = [
     families: ["Sensor IO"],
     contract:
       "Wraps an existing Observable of readings as a sensor source: each value goes through map, then with wrapSample into a SensorSample stamped from the scheduler and numbered from a SequenceCounter advanced only after emission. Completion and errors pass through.",
-    requires: ["Observable", "Clock", "SequenceCounter", "RouteRef"],
+    requires: ["Clock", "SequenceCounter", "RouteRef"],
     provides: ["Observable"],
     inputs: ["an Observable of raw readings pushed by a driver"],
     outputs: ["mapped values or SensorSamples"],
@@ -195,7 +195,7 @@ export const SENSOR: readonly LegoEntry[] = [
     families: ["Sensor IO"],
     contract:
       "Turns a structural Peripheral into an Observable: fromPeripheral(peripheral, options) subscribes to observe, then calls run(); each item is unwrapped (its data), mapped, wrapped in a SensorEvent when eventType is given (identity from the envelope's peripheral info) and in a SensorSample with wrapSample. Without map or eventType it emits the envelope's data, or the item itself.",
-    requires: ["Peripheral", "SensorIdentity", "SensorEvent", "RouteRef"],
+    requires: ["SensorIdentity", "SensorEvent", "RouteRef"],
     provides: ["Observable"],
     inputs: ["a Peripheral's observe stream"],
     outputs: ["data, SensorEvents or SensorSamples"],
@@ -213,7 +213,7 @@ export const SENSOR: readonly LegoEntry[] = [
     families: ["Sensor IO"],
     contract:
       "A PeripheralAdapter that also drives the device: duplexPeripheral(peripheral, { control, … }) forwards each value of the control Observable (its .value when it has one) to the peripheral's handleInput, or handle_input when handleInput is absent, while emitting the read side like fromPeripheral.",
-    requires: ["PeripheralAdapter", "RouteRef", "HandleInput"],
+    requires: ["PeripheralAdapter"],
     provides: ["Observable"],
     inputs: ["the Peripheral's observe stream", "a control Observable of commands"],
     outputs: ["the adapter's data, events or samples"],
@@ -231,7 +231,7 @@ export const SENSOR: readonly LegoEntry[] = [
     families: ["Sensor IO"],
     contract:
       "Matches a fast source to a slower consumer: rateMatch({ capacity, mode = 'latest', demand }) holds values in a ring buffer and releases one per demand pulse (an Observable, or a period in ms), if one is held. 'latest' keeps only the newest value (capacity 1, overflow latest); 'fifo' keeps up to capacity with drop_oldest, so fifo capacity 2 with source 1, 2, 3 and two pulses emits 2 then 3.",
-    requires: ["RingBuffer", "Clock", "Graph", "Capacitor"],
+    requires: ["RingBuffer", "Clock", "Graph"],
     provides: ["Bounded"],
     inputs: ["values from a fast source", "demand pulses or a period"],
     outputs: ["at most one value per pulse"],
