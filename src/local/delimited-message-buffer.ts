@@ -91,7 +91,7 @@ export interface DelimitedOptions<M extends DelimitedMode = "bytes"> extends Del
 /** Every option {@link DelimitedMessageBuffer} knows (anything else is a TypeError). */
 const BUFFER_OPTIONS = ["delimiter", "mode", "maxMessageBytes", "copy", "includeDelimiter", "encoding", "onInvalid", "group"] as const;
 /** Every option {@link delimited} knows. */
-const OPERATOR_OPTIONS = [...BUFFER_OPTIONS, "name"] as const;
+const OPERATOR_OPTIONS = [...BUFFER_OPTIONS, "name", "reset$"] as const;
 
 const DEFAULT_MAX_MESSAGE_BYTES = 65_536;
 const NEWLINE = 0x0a;
