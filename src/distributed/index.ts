@@ -36,3 +36,11 @@ export {
   type LeaseStatus,
 } from "./lease.js";
 export { leaderElection, type Leader, type LeaderElection, type LeaderElectionOptions } from "./leader-election.js";
+export {
+  FailureDetector,
+  failureDetector,
+  phi,
+  type FailureDetectorOperatorOptions,
+  type FailureDetectorOptions,
+  type FailureDetectorState,
+} from "./failure-detector.js";

@@ -144,8 +144,8 @@ describe("fence (operator)", () => {
 
   it("empty, never, error", () => {
     testScheduler.run(({ cold, expectObservable }) => {
-      expectObservable(cold("|").pipe(fence({ tokenOf }))).toBe("|");
-      expectObservable(cold("-").pipe(fence({ tokenOf }))).toBe("-");
+      expectObservable(cold<Cmd>("|").pipe(fence({ tokenOf }))).toBe("|");
+      expectObservable(cold<Cmd>("-").pipe(fence({ tokenOf }))).toBe("-");
       expectObservable(cold("-a#", values).pipe(fence({ tokenOf }))).toBe("-a#", values);
     });
   });
