@@ -44,3 +44,12 @@ export {
   type FailureDetectorOptions,
   type FailureDetectorState,
 } from "./failure-detector.js";
+export {
+  QuorumTally,
+  faultTolerance,
+  hasQuorum,
+  isStrictQuorum,
+  quorumSize,
+  type MemberSet,
+  type QuorumTallyOptions,
+} from "./quorum.js";
