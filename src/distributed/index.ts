@@ -53,3 +53,14 @@ export {
   type MemberSet,
   type QuorumTallyOptions,
 } from "./quorum.js";
+export { MEMBERS_PREFIX, heartbeat, type HeartbeatBeat, type HeartbeatOptions, type MemberRecord } from "./heartbeat.js";
+export {
+  membership,
+  type Member,
+  type MemberStatus,
+  type Membership,
+  type MembershipEvent,
+  type MembershipEventType,
+  type MembershipOptions,
+  type MembershipView,
+} from "./membership.js";
