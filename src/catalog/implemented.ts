@@ -45,6 +45,14 @@ export const IMPLEMENTED_BY: Readonly<Record<string, readonly string[]>> = {
   SnapshotStore: ["SnapshotStore"],
   CheckpointStore: ["CheckpointStore"],
   LocalDurableSpool: ["LocalDurableSpool"],
+  // Distributed: coordination on the ports
+  FencingToken: ["fencingToken", "isFencingToken", "FencingGuard", "fence", "fencedRegister"],
+  Lease: ["lease", "LeaseMachine"],
+  LeaderElection: ["leaderElection"],
+  Heartbeat: ["heartbeat"],
+  Membership: ["membership"],
+  FailureDetector: ["FailureDetector", "failureDetector", "phi"],
+  Quorum: ["quorumSize", "hasQuorum", "faultTolerance", "isStrictQuorum", "QuorumTally"],
   // Application: sensor pipeline
   LocalSensorSource: ["localSensorSource"],
   ReactiveSensorSource: ["reactiveSensorSource"],
