@@ -22,3 +22,13 @@ export {
   type UnplugRecord,
 } from "./simulated-serial-device.js";
 export type { BackendFactory, ConformanceRunner } from "./conformance/runner.js";
+export {
+  natsServerAvailable,
+  natsServerVersion,
+  startNatsCluster,
+  startNatsServer,
+  type NatsCluster,
+  type NatsClusterOptions,
+  type NatsServer,
+  type NatsServerOptions,
+} from "./nats-server.js";
