@@ -1,0 +1,15 @@
+/**
+ * `manyfold-rx/nats`: NATS and JetStream backends of the ports (DESIGN.md §5)
+ * through the maintained v3 client (`@nats-io/transport-node`,
+ * `@nats-io/jetstream`, `@nats-io/kv`, optional peer dependencies).
+ */
+export {
+  compareVersions,
+  connectNats,
+  NATS_FEATURES,
+  natsServerSupports,
+  type NatsClient,
+  type NatsConnectOptions,
+  type NatsFeature,
+} from "./connection.js";
+export { NatsVersionedRegister, type NatsVersionedRegisterOptions } from "./nats-versioned-register.js";
