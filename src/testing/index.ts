@@ -22,6 +22,17 @@ export {
   type UnplugRecord,
 } from "./simulated-serial-device.js";
 export type { BackendFactory, ConformanceRunner } from "./conformance/runner.js";
+export { transportConformance, type TransportConformanceOptions } from "./conformance/transport.js";
+export {
+  deduplicationStoreConformance,
+  type DeduplicationStoreConformanceOptions,
+  type DeduplicationStoreTestOptions,
+} from "./conformance/deduplication-store.js";
+export {
+  idempotencyStoreConformance,
+  type IdempotencyStoreConformanceOptions,
+  type IdempotencyStoreTestOptions,
+} from "./conformance/idempotency-store.js";
 export {
   natsServerAvailable,
   natsServerVersion,
