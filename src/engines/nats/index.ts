@@ -13,3 +13,11 @@ export {
   type NatsFeature,
 } from "./connection.js";
 export { NatsVersionedRegister, type NatsVersionedRegisterOptions } from "./nats-versioned-register.js";
+export {
+  CORRELATION_ID_HEADER,
+  MESSAGE_ID_HEADER,
+  NatsTransport,
+  natsTransport,
+  type NatsTransportOptions,
+} from "./nats-transport.js";
+export { JetStreamTransport, jetStreamTransport, type JetStreamTransportOptions } from "./jetstream-transport.js";

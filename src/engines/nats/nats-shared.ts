@@ -59,8 +59,11 @@ export function isWrongLastSequence(error: unknown): boolean {
 export function natsError(error: unknown, fallback: LegoErrorCode, what: string, group: string | undefined): LegoError {
   if (error instanceof LegoError) return error;
   let code = fallback;
-  if (error instanceof TimeoutError) code = "TIMEOUT";
-  else if (error instanceof NoRespondersError) code = "NO_RESPONDERS";
+  // the client wraps some failures (a RequestError caused by NoRespondersError)
+  const causes: unknown[] = [];
+  for (let e: unknown = error; e instanceof Error && causes.length < 4; e = e.cause) causes.push(e);
+  if (causes.some((e) => e instanceof TimeoutError)) code = "TIMEOUT";
+  else if (causes.some((e) => e instanceof NoRespondersError)) code = "NO_RESPONDERS";
   else if (/connection (closed|draining)|CONNECTION_CLOSED|CONNECTION_DRAINING/i.test(messageOf(error))) code = "TRANSPORT_CLOSED";
   return new LegoError(code, `${what}: ${messageOf(error)}`, { cause: error, group });
 }
