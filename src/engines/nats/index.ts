@@ -21,3 +21,4 @@ export {
   type NatsTransportOptions,
 } from "./nats-transport.js";
 export { JetStreamTransport, jetStreamTransport, type JetStreamTransportOptions } from "./jetstream-transport.js";
+export { NatsEventLog, type NatsEventLogOptions } from "./nats-event-log.js";
