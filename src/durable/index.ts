@@ -39,3 +39,4 @@ export { MAX_OFFSET_KEY, MIN_OFFSET_KEY, isOffset, offsetKey, offsetOfKey } from
 export { decodeRecordEnvelope, encodeRecordEnvelope, type RecordEnvelope } from "./record-envelope.js";
 export { isLevelDatabase, type LevelDatabase } from "./level-database.js";
 export * from "./state/index.js";
+export * from "./handoff/index.js";

@@ -43,3 +43,4 @@ export {
   type NatsServer,
   type NatsServerOptions,
 } from "./nats-server.js";
+export { durableQueueConformance, type DurableQueueFactory, type DurableQueueTestOptions } from "./conformance/durable-queue.js";
