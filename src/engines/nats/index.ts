@@ -22,3 +22,4 @@ export {
 } from "./nats-transport.js";
 export { JetStreamTransport, jetStreamTransport, type JetStreamTransportOptions } from "./jetstream-transport.js";
 export { NatsEventLog, type NatsEventLogOptions } from "./nats-event-log.js";
+export { NatsDurableQueue, type NatsDurableQueueOptions } from "./nats-durable-queue.js";
