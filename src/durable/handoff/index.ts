@@ -5,3 +5,12 @@ export { DeadLetterQueue, type DeadLetterQueueOptions, type StoredDeadLetter } f
 export { DURABLE_QUEUE_COUNTERS, DurableQueueBase, type DurableQueueOptions } from "./durable-queue.js";
 export { MemoryDurableQueue, type MemoryDurableQueueOptions } from "./memory-durable-queue.js";
 export { LevelDurableQueue, type LevelDurableQueueOptions } from "./level-durable-queue.js";
+export {
+  Outbox,
+  type OutboxCheckpoints,
+  type OutboxForwarded,
+  type OutboxOptions,
+  type OutboxSource,
+  type OutboxStatus,
+} from "./outbox.js";
+export { inbox, type InboxContext, type InboxOptions, type InboxResult } from "./inbox.js";

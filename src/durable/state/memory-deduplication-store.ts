@@ -70,13 +70,20 @@ export class DeduplicationWindow {
     const evicted = this.expire(now);
     if (this.#seenAt.has(id)) return { duplicate: true, evicted };
     this.#seenAt.set(id, now);
+    evicted.push(...this.trim());
+    return { duplicate: false, evicted };
+  }
+
+  /** Forgets the oldest ids beyond `maxEntries`; returns them. */
+  trim(): string[] {
+    const evicted: string[] = [];
     while (this.#seenAt.size > this.maxEntries) {
       const oldest = this.#seenAt.keys().next().value;
       if (oldest === undefined) break;
       this.#seenAt.delete(oldest);
       evicted.push(oldest);
     }
-    return { duplicate: false, evicted };
+    return evicted;
   }
 
   /** Forgets `id`; answers whether it was there. */
