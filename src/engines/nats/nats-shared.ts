@@ -1,5 +1,5 @@
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
-import { NoRespondersError, TimeoutError } from "@nats-io/transport-node";
+import { ClosedConnectionError, DrainingConnectionError, NoRespondersError, TimeoutError } from "@nats-io/transport-node";
 import { LegoError, messageOf, type LegoErrorCode } from "../../atom/lego-error.js";
 import { requireObject } from "../../atom/validate.js";
 import type { NatsClient } from "./connection.js";
@@ -64,7 +64,7 @@ export function natsError(error: unknown, fallback: LegoErrorCode, what: string,
   for (let e: unknown = error; e instanceof Error && causes.length < 4; e = e.cause) causes.push(e);
   if (causes.some((e) => e instanceof TimeoutError)) code = "TIMEOUT";
   else if (causes.some((e) => e instanceof NoRespondersError)) code = "NO_RESPONDERS";
-  else if (/connection (closed|draining)|CONNECTION_CLOSED|CONNECTION_DRAINING/i.test(messageOf(error))) code = "TRANSPORT_CLOSED";
+  else if (causes.some((e) => e instanceof ClosedConnectionError || e instanceof DrainingConnectionError)) code = "TRANSPORT_CLOSED";
   return new LegoError(code, `${what}: ${messageOf(error)}`, { cause: error, group });
 }
 
