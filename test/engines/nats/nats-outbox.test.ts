@@ -38,7 +38,7 @@ async function streamContents(stream: string): Promise<{ id: string; n: number }
   const out: { id: string; n: number }[] = [];
   for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
     const m = await jsm.streams.getMessage(stream, { seq });
-    if (m !== null) out.push({ id: m.header.get("Nats-Msg-Id"), n: (m.json() as { n: number }).n });
+    if (m !== null) out.push({ id: m.header.get("Nats-Msg-Id"), n: m.json<{ n: number }>().n });
   }
   return out;
 }
@@ -55,7 +55,7 @@ describe("Outbox over JetStream", () => {
     const jsm = await client.jetstreamManager();
     await jsm.streams.add({ name: "OUTAGE", subjects: ["outage.>"], duplicate_window: DUPLICATE_WINDOW_NS });
     const COUNT = 2000;
-    const spool = await LocalDurableSpool.open<{ n: number }>({ db: new MemoryLevel({ valueEncoding: "view" }) as never, name: "o" });
+    const spool = await LocalDurableSpool.open<{ n: number }>({ db: new MemoryLevel({ valueEncoding: "view" }), name: "o" });
     await lastValueFrom(range(0, COUNT).pipe(map((n) => ({ n })), spool.record()));
     const outbox = await Outbox.open<{ n: number }>({
       spool,
@@ -91,7 +91,7 @@ describe("Outbox over JetStream", () => {
       const child = spawn(process.execPath, ["--import", "tsx", script, server.url, dir, String(COUNT)], { stdio: ["ignore", "pipe", "inherit"] });
       const confirmed: number[] = [];
       let partial = "";
-      child.stdout?.on("data", (chunk: Buffer) => {
+      child.stdout.on("data", (chunk: Buffer) => {
         const lines = (partial + chunk.toString("utf8")).split("\n");
         partial = lines.pop() ?? "";
         for (const line of lines) if (/^\d+$/.test(line)) confirmed.push(Number(line));
