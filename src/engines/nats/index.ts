@@ -23,3 +23,5 @@ export {
 export { JetStreamTransport, jetStreamTransport, type JetStreamTransportOptions } from "./jetstream-transport.js";
 export { NatsEventLog, type NatsEventLogOptions } from "./nats-event-log.js";
 export { NatsDurableQueue, type NatsDurableQueueOptions } from "./nats-durable-queue.js";
+export { NatsDeduplicationStore, type NatsDeduplicationStoreOptions } from "./nats-deduplication-store.js";
+export { NatsIdempotencyStore, type NatsIdempotencyStoreOptions } from "./nats-idempotency-store.js";
