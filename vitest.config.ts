@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^manyfold-rx\/testing$/, replacement: src("testing/index.ts") },
+      { find: /^manyfold-rx\/nats$/, replacement: src("engines/nats/index.ts") },
       { find: /^manyfold-rx$/, replacement: src("index.ts") },
     ],
   },

@@ -46,7 +46,9 @@ export type LegoErrorCode =
   | "FENCED"
   // Engines
   | "ENGINE_UNAVAILABLE"
-  | "ENGINE_FEATURE_UNAVAILABLE";
+  | "ENGINE_FEATURE_UNAVAILABLE"
+  // Durable queue: a write of the queue's own state failed
+  | "QUEUE_WRITE_FAILED";
 
 export interface LegoErrorOptions {
   /** The underlying failure, kept for diagnosis. */

@@ -24,3 +24,12 @@ export function requireClock(name: string, value: unknown): Clock {
   if (!isClock(value)) throw new TypeError(`${name} must have a now() method`);
   return value;
 }
+
+/** An object with the named methods (a port or a structural dependency): TypeError naming the missing one. */
+export function requireMethods(name: string, value: unknown, methods: readonly string[]): Record<string, unknown> {
+  const object = requireObject(name, value);
+  for (const method of methods) {
+    if (typeof object[method] !== "function") throw new TypeError(`${name}.${method} must be a function`);
+  }
+  return object;
+}

@@ -38,4 +38,5 @@ export {
 export { MAX_OFFSET_KEY, MIN_OFFSET_KEY, isOffset, offsetKey, offsetOfKey } from "./offset-key.js";
 export { decodeRecordEnvelope, encodeRecordEnvelope, type RecordEnvelope } from "./record-envelope.js";
 export { isLevelDatabase, type LevelDatabase } from "./level-database.js";
-export { MemoryVersionedRegister, type MemoryVersionedRegisterOptions } from "./state/index.js";
+export * from "./state/index.js";
+export * from "./handoff/index.js";

@@ -152,6 +152,8 @@ export class KeyspaceBatch {
     private readonly batch: LevelBatch,
     sublevel: LevelSublevel,
     private readonly directPrefix: string | undefined,
+    /** Set on a view made by {@link in}: the batch that owns the write. */
+    private readonly owner?: KeyspaceBatch,
   ) {
     this.target = { sublevel };
   }
@@ -164,19 +166,35 @@ export class KeyspaceBatch {
   put(key: string, value: Uint8Array): this {
     if (this.directPrefix === undefined) this.batch.put(key, value, this.target);
     else this.batch.put(this.directPrefix + key, value);
-    this.count++;
+    this.counted();
     return this;
   }
 
   del(key: string): this {
     if (this.directPrefix === undefined) this.batch.del(key, this.target);
     else this.batch.del(this.directPrefix + key);
-    this.count++;
+    this.counted();
     return this;
+  }
+
+  /**
+   * The same atomic batch, writing into `keyspace` (of the same database):
+   * operations on several keyspaces commit together, e.g. an effect and the
+   * mark that says it happened. The view cannot `write` or `discard`: the
+   * batch it came from does.
+   */
+  in(keyspace: Keyspace): KeyspaceBatch {
+    return keyspace.joinBatch(this.batch, this.keyspace.location().root, this.owner ?? this);
+  }
+
+  private counted(): void {
+    this.count++;
+    if (this.owner !== undefined) this.owner.count++;
   }
 
   /** Commits every queued operation at once (or none of them). */
   async write(options: KeyspaceWriteOptions = {}): Promise<void> {
+    if (this.owner !== undefined) throw new TypeError("write the batch this view came from, not the view");
     if (this.count === 0) {
       await this.batch.close();
       return;
@@ -186,6 +204,7 @@ export class KeyspaceBatch {
 
   /** Abandons the queued operations. */
   async discard(): Promise<void> {
+    if (this.owner !== undefined) throw new TypeError("discard the batch this view came from, not the view");
     await this.batch.close();
   }
 }
@@ -286,6 +305,13 @@ export class Keyspace {
     this.assertOpen();
     if (this.root.status !== "open") throw this.closedError();
     return new KeyspaceBatch(this, this.root.batch(), this.sublevel, this.directPrefix);
+  }
+
+  /** @internal A view of another keyspace's batch (same database) writing into this keyspace; see {@link KeyspaceBatch.in}. */
+  joinBatch(batch: LevelBatch, root: object, owner: KeyspaceBatch): KeyspaceBatch {
+    this.assertOpen();
+    if (root !== this.root) throw new TypeError("a batch can only span keyspaces of one database");
+    return new KeyspaceBatch(this, batch, this.sublevel, this.directPrefix, owner);
   }
 
   /**

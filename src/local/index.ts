@@ -46,3 +46,4 @@ export {
   type SensorFrame,
 } from "./frame-assembler.js";
 export { xorChecksum } from "./xor-checksum.js";
+export { InProcessTransport, subjectMatches, type InProcessSubscribeOptions, type InProcessTransportOptions } from "./in-process-transport.js";

@@ -22,3 +22,25 @@ export {
   type UnplugRecord,
 } from "./simulated-serial-device.js";
 export type { BackendFactory, ConformanceRunner } from "./conformance/runner.js";
+export { transportConformance, type TransportConformanceOptions } from "./conformance/transport.js";
+export {
+  deduplicationStoreConformance,
+  type DeduplicationStoreConformanceOptions,
+  type DeduplicationStoreTestOptions,
+} from "./conformance/deduplication-store.js";
+export {
+  idempotencyStoreConformance,
+  type IdempotencyStoreConformanceOptions,
+  type IdempotencyStoreTestOptions,
+} from "./conformance/idempotency-store.js";
+export {
+  natsServerAvailable,
+  natsServerVersion,
+  startNatsCluster,
+  startNatsServer,
+  type NatsCluster,
+  type NatsClusterOptions,
+  type NatsServer,
+  type NatsServerOptions,
+} from "./nats-server.js";
+export { durableQueueConformance, type DurableQueueFactory, type DurableQueueTestOptions } from "./conformance/durable-queue.js";

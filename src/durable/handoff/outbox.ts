@@ -1,0 +1,529 @@
+import { BehaviorSubject, Observable, Subject, firstValueFrom, share, take, takeUntil, toArray, type SchedulerLike, type Subscription } from "rxjs";
+import { legoMeter, withLego, type LegoDescriptor, type LegoMeter, type LegoObservable } from "../../atom/lego-descriptor.js";
+import { LegoError, isLegoError, messageOf } from "../../atom/lego-error.js";
+import {
+  optional,
+  optionalGroup,
+  requireFunction,
+  requireNonEmptyString,
+  requireObject,
+  requirePositiveInteger,
+} from "../../atom/validate.js";
+import type { Codec } from "../../local/schema.js";
+import { jsonCodec } from "../../local/value-codecs.js";
+import { BackoffPolicy, delayForAttempt } from "../../policy/backoff-policy.js";
+import { RetryPolicy } from "../../policy/retry-policy.js";
+import type { MessageHeaders, Transport } from "../../ports/transport.js";
+import { schedulerOption } from "../../time/scheduler.js";
+import { sleep } from "../../time/sleep.js";
+import { requireCodec, requireMethods } from "../durable-validate.js";
+
+/**
+ * Where an outbox reads its records: a {@link LocalDurableSpool}, any
+ * {@link EventLogPort}, or anything that replays `{ offset, value }` in
+ * offset order from `from` (and keeps following with `follow: true`).
+ */
+export interface OutboxSource<T> {
+  replay(options?: { from?: number; follow?: boolean }): Observable<{ readonly offset: number; readonly value: T }>;
+}
+
+/** Where an outbox keeps its cursor: a {@link CheckpointStore} fits. */
+export interface OutboxCheckpoints {
+  /** The offset to resume at: the one after the last committed, or 0. */
+  nextOffset(name: string): Promise<number>;
+  /** Records that every record up to `offset` was forwarded. */
+  commit(name: string, offset: number): Promise<unknown>;
+}
+
+/** Options of {@link Outbox.open}. */
+export interface OutboxOptions<T> {
+  /** The local log the outbox forwards (a `LocalDurableSpool` or an `EventLogPort`). */
+  spool: OutboxSource<T>;
+  /** Where records go. */
+  transport: Transport;
+  /** The subject of every record, or a function of the record's value and offset. */
+  subject: string | ((value: T, offset: number) => string);
+  /** Holds the cursor (under `name`); moved only after the transport confirmed. */
+  checkpoints: OutboxCheckpoints;
+  /** The outbox's name: its checkpoint name and its lego name. */
+  name: string;
+  /**
+   * This producer's id, unique among the producers a receiver hears: every
+   * message id is `${producerId}:${offset}`, the same on every republish.
+   */
+  producerId: string;
+  /** Encodes values for the wire. @default jsonCodec() */
+  codec?: Codec<T>;
+  /** Extra headers of a record's message. @default none */
+  headers?: (value: T, offset: number) => MessageHeaders;
+  /**
+   * Publishes awaiting the transport's confirmation at most. `1` keeps
+   * delivery strictly in log order; more overlaps round trips (see
+   * {@link Outbox} on ordering). @default 1
+   */
+  maxInFlight?: number;
+  /** Records read from the log per page; bounds the memory a run holds. @default 256 */
+  batchSize?: number;
+  /** Attempts per record. @default RetryPolicy.forever() except `TRANSPORT_CLOSED` */
+  retry?: RetryPolicy;
+  /** Waits between attempts. @default BackoffPolicy.exponential({ initialDelay: 100, multiplier: 2, maxDelay: 30000 }) */
+  backoff?: BackoffPolicy;
+  /** Where backoff waits are timed. @default asyncScheduler */
+  scheduler?: SchedulerLike;
+  /** Label linking the outbox to the component that owns it. @default undefined */
+  group?: string;
+  /** Told about a record that cannot be encoded or given a subject; it is skipped (counted `invalid`). */
+  onInvalid?: (report: { readonly offset: number; readonly error: unknown }) => void;
+}
+
+/** One record the transport confirmed and the checkpoint covers, as `run()` emits it. */
+export interface OutboxForwarded {
+  readonly offset: number;
+  readonly messageId: string;
+  readonly subject: string;
+  /** Attempts it took (1 when the first publish succeeded). */
+  readonly attempts: number;
+}
+
+/** The outbox's state, as `status$` reports it. */
+export interface OutboxStatus {
+  /**
+   * `stopped`: not running; `forwarding`: publishing a backlog; `idle`:
+   * caught up, waiting for records; `retrying`: a publish failed and waits
+   * to try again; `failed`: a run ended with an error; `closed`.
+   */
+  readonly state: "stopped" | "forwarding" | "idle" | "retrying" | "failed" | "closed";
+  /** The offset the next run resumes at (one after the checkpoint). */
+  readonly nextOffset: number | undefined;
+  /** Publishes awaiting confirmation. */
+  readonly inFlight: number;
+  /** The message of the last publish error, if any. */
+  readonly lastError?: string;
+}
+
+const COUNTERS = ["forwarded", "acked", "pending", "retries", "failed", "committed", "invalid"] as const;
+
+const defaultRetry = RetryPolicy.forever((error) => !isLegoError(error, "TRANSPORT_CLOSED"));
+const defaultBackoff = BackoffPolicy.exponential({ initialDelay: 100, multiplier: 2, maxDelay: 30_000 });
+
+interface Settings<T> {
+  readonly spool: OutboxSource<T>;
+  readonly transport: Transport;
+  readonly subject: (value: T, offset: number) => string;
+  readonly checkpoints: OutboxCheckpoints;
+  readonly name: string;
+  readonly producerId: string;
+  readonly codec: Codec<T>;
+  readonly headers: ((value: T, offset: number) => MessageHeaders) | undefined;
+  readonly maxInFlight: number;
+  readonly batchSize: number;
+  readonly retry: RetryPolicy;
+  readonly backoff: BackoffPolicy;
+  readonly scheduler: SchedulerLike;
+  readonly group: string | undefined;
+  readonly onInvalid: ((report: { readonly offset: number; readonly error: unknown }) => void) | undefined;
+}
+
+function validate<T>(options: OutboxOptions<T>): Settings<T> {
+  requireObject("options", options);
+  const spool = requireMethods("spool", options.spool, ["replay"]) as unknown as OutboxSource<T>;
+  const transport = requireMethods("transport", options.transport, ["publish"]) as unknown as Transport;
+  const checkpoints = requireMethods("checkpoints", options.checkpoints, ["nextOffset", "commit"]) as unknown as OutboxCheckpoints;
+  let subject: (value: T, offset: number) => string;
+  if (typeof options.subject === "string") {
+    const fixed = requireNonEmptyString("subject", options.subject);
+    subject = () => fixed;
+  } else {
+    subject = requireFunction("subject", options.subject);
+  }
+  const group = optionalGroup(options.group);
+  return {
+    spool,
+    transport,
+    subject,
+    checkpoints,
+    name: requireNonEmptyString("name", options.name),
+    producerId: requireNonEmptyString("producerId", options.producerId),
+    codec: options.codec === undefined ? jsonCodec<T>() : requireCodec<T>("codec", options.codec),
+    headers: optional("headers", options.headers, (n, v) => requireFunction(n, v as (value: T, offset: number) => MessageHeaders)),
+    maxInFlight: requirePositiveInteger("maxInFlight", options.maxInFlight ?? 1),
+    batchSize: requirePositiveInteger("batchSize", options.batchSize ?? 256),
+    retry: options.retry === undefined ? defaultRetry : RetryPolicy.from(options.retry),
+    backoff: options.backoff === undefined ? defaultBackoff : BackoffPolicy.from(options.backoff),
+    scheduler: schedulerOption(options.scheduler, group),
+    group,
+    onInvalid: optional("onInvalid", options.onInvalid, (n, v) => requireFunction(n, v as (report: { offset: number; error: unknown }) => void)),
+  };
+}
+
+/** Thrown inside a run when it was stopped; never reaches a subscriber. */
+class Stopped extends Error {}
+
+/**
+ * The catalog's `Outbox` (EventLog + IdempotencyStore): forwards the records
+ * of a local durable log through any {@link Transport}, **at least once and
+ * in order**, surviving restarts.
+ *
+ * Each record is published with message id `${producerId}:${offset}` (the
+ * same on every republish: the receiver's idempotency key). The cursor — the
+ * last offset forwarded — lives in a {@link CheckpointStore} under `name`
+ * and moves only after the transport's `publish` resolved for that record
+ * and every record before it. A run (`run()`) resumes at the checkpoint,
+ * publishes what the log holds, then follows new records until
+ * unsubscribed. A failed publish is retried on the scheduler with
+ * `retry`/`backoff`; when the policy gives up the run errors with
+ * `PUBLISH_FAILED` (cause: the last error) and the cursor stays before that
+ * record. A record that cannot be encoded is skipped and reported.
+ *
+ * **The duplicate window.** A crash (or a stop) between a publish and the
+ * checkpoint that covers it republishes that record on the next run: at
+ * most the records of one page (`batchSize`) plus those in flight. The
+ * receiver removes the repeats by message id — an {@link inbox} with a
+ * {@link DeduplicationStore}, or the broker's own dedupe (JetStream's
+ * `Nats-Msg-Id` window). The catalog's `IdempotencyStore` part is that
+ * receiver-side memory; the outbox itself keeps only the cursor.
+ *
+ * **Ordering.** With `maxInFlight: 1` (the default) record n+1 is published
+ * only after record n was confirmed: receivers see first deliveries in log
+ * order. With a larger window publishes overlap; a transport that keeps a
+ * connection's order (NATS, MQTT, in-process) still delivers them in
+ * order, but a record whose publish failed and was retried arrives after
+ * later records that succeeded (the checkpoint still moves in order).
+ *
+ * `run()` emits each record once the transport confirmed it **and the
+ * checkpoint covers it** (commits are grouped: one in flight at a time, the
+ * next covering everything confirmed meanwhile), in offset order. It is
+ * shared: several subscribers watch one run; it stops when the last one
+ * unsubscribes (publishes in flight then are not awaited).
+ *
+ * ```text
+ * spool:    [0 1 2] ... 3 ...
+ * run():    -0-1-2-------3---      (each after the transport confirmed it)
+ * checkpoint:    2       3
+ * ```
+ *
+ * ## Example
+ * ```ts
+ * const spool = await LocalDurableSpool.open<Reading>({ location: "./data", name: "readings" });
+ * const outbox = await Outbox.open({
+ *   spool, transport: nats, subject: (r) => `sensors.${r.device}`,
+ *   checkpoints: spool.checkpoints, name: "uplink", producerId: "gateway-7",
+ * });
+ * readings$.pipe(spool.record()).subscribe();
+ * outbox.run().subscribe();
+ * ```
+ * Counters on `lego`: `forwarded` (records handed to the transport),
+ * `acked` (confirmed), `pending` (awaiting confirmation now), `retries`,
+ * `failed`, `committed` (checkpoint writes), `invalid`.
+ * @see {@link inbox}, {@link Transport}, {@link CheckpointStore}
+ * @lego Outbox
+ */
+export class Outbox<T> {
+  readonly name: string;
+  readonly producerId: string;
+  readonly group: string | undefined;
+  readonly lego: LegoDescriptor;
+  /** The current {@link OutboxStatus} on subscribe, then every change; completes on {@link close}. */
+  readonly status$: Observable<OutboxStatus>;
+  readonly #meter: LegoMeter;
+  readonly #status: BehaviorSubject<OutboxStatus>;
+  readonly #close$ = new Subject<void>();
+  readonly #run$: LegoObservable<OutboxForwarded>;
+  #inFlight = 0;
+  #closed = false;
+
+  private constructor(settings: Settings<T>, nextOffset: number) {
+    this.name = settings.name;
+    this.producerId = settings.producerId;
+    this.group = settings.group;
+    this.#meter = legoMeter("Outbox", { name: settings.name, group: settings.group }, COUNTERS);
+    this.lego = this.#meter.descriptor;
+    this.#status = new BehaviorSubject<OutboxStatus>({ state: "stopped", nextOffset, inFlight: 0 });
+    this.status$ = this.#status.asObservable();
+    const run$ = new Observable<OutboxForwarded>((subscriber) => {
+      if (this.#closed) {
+        subscriber.error(new LegoError("QUEUE_CLOSED", `outbox "${this.name}" is closed`, { group: this.group }));
+        return undefined;
+      }
+      const run = new OutboxRun<T>(this, settings, (forwarded) => {
+        subscriber.next(forwarded);
+      });
+      run.start().then(
+        () => {
+          subscriber.complete();
+        },
+        (error: unknown) => {
+          if (error instanceof Stopped) return;
+          this.#update({ state: "failed", lastError: messageOf(error) });
+          subscriber.error(error);
+        },
+      );
+      return () => {
+        run.stop();
+        if (!this.#closed && this.#status.value.state !== "failed") this.#update({ state: "stopped" });
+      };
+    }).pipe(takeUntil(this.#close$), share());
+    this.#run$ = withLego(run$, this.lego);
+  }
+
+  /**
+   * Validates `options` (TypeError/RangeError naming the option) and reads
+   * the checkpoint, so `status$` starts with where a run will resume.
+   */
+  static async open<T>(options: OutboxOptions<T>): Promise<Outbox<T>> {
+    const settings = validate(options);
+    const nextOffset = await settings.checkpoints.nextOffset(settings.name);
+    return new Outbox<T>(settings, nextOffset);
+  }
+
+  /** The message id of the record at `offset`: `${producerId}:${offset}`. */
+  messageIdOf(offset: number): string {
+    return `${this.producerId}:${offset}`;
+  }
+
+  /**
+   * Forwards from the checkpoint on, following the log, until unsubscribed
+   * (or {@link close}); emits each record, in offset order, once the
+   * transport confirmed it and the checkpoint covers it.
+   * Errors with `PUBLISH_FAILED` when the retry policy gives up, or with
+   * the checkpoint store's error when a commit fails.
+   */
+  run(): LegoObservable<OutboxForwarded> {
+    return this.#run$;
+  }
+
+  /** Stops the run (its subscribers complete) and completes `status$`. The spool, transport and checkpoints stay open: they are the caller's. */
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#close$.next();
+      this.#update({ state: "closed" });
+      this.#status.complete();
+    }
+    return Promise.resolve();
+  }
+
+  /** @internal */
+  get meter(): LegoMeter {
+    return this.#meter;
+  }
+
+  /** @internal */
+  inFlightChanged(by: number): void {
+    this.#inFlight += by;
+    this.#meter.count("pending", by);
+    this.#update({ inFlight: this.#inFlight });
+  }
+
+  /** @internal */
+  update(change: Partial<Omit<OutboxStatus, "inFlight">>): void {
+    if (!this.#closed) this.#update(change);
+  }
+
+  #update(change: Partial<OutboxStatus>): void {
+    const current = this.#status.value;
+    const next: OutboxStatus = { ...current, ...change };
+    if (next.state === current.state && next.nextOffset === current.nextOffset && next.inFlight === current.inFlight && next.lastError === current.lastError) {
+      return;
+    }
+    this.#status.next(Object.freeze(next));
+  }
+}
+
+/** One run of an outbox: pages of records, a window of publishes, grouped checkpoint commits. */
+class OutboxRun<T> {
+  #stopped = false;
+  readonly #abort = new AbortController();
+  #waiting: Subscription | undefined;
+  #wake: (() => void) | undefined;
+  /** Highest offset confirmed with every one before it, and what the checkpoint holds. */
+  #frontier = -1;
+  #committed = -1;
+  #committing: Promise<void> | undefined;
+  /** Records the transport confirmed, not yet covered by the checkpoint (`undefined`: skipped as invalid). */
+  readonly #confirmed = new Map<number, OutboxForwarded | undefined>();
+  #commitError: unknown;
+
+  constructor(
+    private readonly outbox: Outbox<T>,
+    private readonly settings: Settings<T>,
+    private readonly emit: (forwarded: OutboxForwarded) => void,
+  ) {}
+
+  stop(): void {
+    this.#stopped = true;
+    this.#abort.abort(new Stopped("stopped"));
+    this.#waiting?.unsubscribe();
+    this.#wake?.();
+  }
+
+  async start(): Promise<void> {
+    const { checkpoints, name } = this.settings;
+    let cursor = await checkpoints.nextOffset(name);
+    this.#frontier = cursor - 1;
+    this.#committed = cursor - 1;
+    this.#checkStopped();
+    for (;;) {
+      const page = await this.#page(cursor);
+      this.#checkStopped();
+      if (page.length === 0) {
+        this.outbox.update({ state: "idle" });
+        await this.#nextRecord(cursor);
+        this.#checkStopped();
+        continue;
+      }
+      this.outbox.update({ state: "forwarding" });
+      await this.#forward(page);
+      await this.#commit();
+      cursor = (page[page.length - 1]?.offset ?? cursor - 1) + 1;
+    }
+  }
+
+  #checkStopped(): void {
+    if (this.#stopped) throw new Stopped("stopped");
+  }
+
+  #page(from: number): Promise<{ readonly offset: number; readonly value: T }[]> {
+    return firstValueFrom(this.settings.spool.replay({ from }).pipe(take(this.settings.batchSize), toArray()));
+  }
+
+  /** Resolves when the log holds a record at `from` or later (or the run stopped). */
+  #nextRecord(from: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#wake = resolve;
+      this.#waiting = this.settings.spool
+        .replay({ from, follow: true })
+        .pipe(take(1))
+        .subscribe({
+          next: () => {
+            resolve();
+          },
+          complete: () => {
+            resolve();
+          },
+          error: reject,
+        });
+    }).finally(() => {
+      this.#wake = undefined;
+      this.#waiting?.unsubscribe();
+    });
+  }
+
+  /** Publishes a page in a window of `maxInFlight`, starting publishes in offset order. */
+  async #forward(page: readonly { readonly offset: number; readonly value: T }[]): Promise<void> {
+    const confirmed = this.#confirmed;
+    let next = 0;
+    let failure: { error: unknown } | undefined;
+    const active = new Set<Promise<void>>();
+    const advance = (): void => {
+      while (confirmed.has(this.#frontier + 1)) this.#frontier++;
+      this.#scheduleCommit();
+    };
+    while ((next < page.length && failure === undefined) || active.size > 0) {
+      while (next < page.length && failure === undefined && active.size < this.settings.maxInFlight && !this.#stopped) {
+        const record = page[next++];
+        if (record === undefined) break;
+        const task = this.#publish(record).then(
+          (ok) => {
+            confirmed.set(record.offset, ok);
+            advance();
+          },
+          (error: unknown) => {
+            failure ??= { error };
+          },
+        );
+        const tracked = task.finally(() => active.delete(tracked));
+        active.add(tracked);
+      }
+      if (active.size === 0) break;
+      await Promise.race(active);
+    }
+    this.#checkStopped();
+    if (failure !== undefined) {
+      await this.#commit().catch(() => undefined);
+      throw failure.error;
+    }
+  }
+
+  /** Publishes one record with retries; `undefined` when it was skipped as invalid. */
+  async #publish(record: { readonly offset: number; readonly value: T }): Promise<OutboxForwarded | undefined> {
+    const { transport, codec, retry, backoff, scheduler, producerId } = this.settings;
+    const meter = this.outbox.meter;
+    let subject: string;
+    let data: Uint8Array;
+    let headers: MessageHeaders | undefined;
+    try {
+      subject = this.settings.subject(record.value, record.offset);
+      data = codec.encode(record.value);
+      headers = this.settings.headers?.(record.value, record.offset);
+    } catch (error) {
+      meter.count("invalid");
+      this.settings.onInvalid?.({ offset: record.offset, error });
+      return undefined;
+    }
+    const messageId = `${producerId}:${record.offset}`;
+    meter.count("forwarded");
+    this.outbox.inFlightChanged(1);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        this.#checkStopped();
+        try {
+          await transport.publish(subject, data, headers === undefined ? { messageId } : { messageId, headers });
+          meter.count("acked");
+          return { offset: record.offset, messageId, subject, attempts: attempt };
+        } catch (error) {
+          this.#checkStopped();
+          this.outbox.update({ lastError: messageOf(error) });
+          if (attempt >= retry.maxAttempts || !retry.retryOn(error)) {
+            meter.count("failed");
+            throw new LegoError(
+              "PUBLISH_FAILED",
+              `outbox "${this.settings.name}": publishing record ${record.offset} failed after ${attempt} attempt(s): ${messageOf(error)}`,
+              { cause: error, group: this.settings.group },
+            );
+          }
+          meter.count("retries");
+          this.outbox.update({ state: "retrying" });
+          await sleep(delayForAttempt(backoff, attempt + 1), scheduler, this.#abort.signal);
+          this.outbox.update({ state: "forwarding" });
+        }
+      }
+    } finally {
+      this.outbox.inFlightChanged(-1);
+    }
+  }
+
+  /** Starts a checkpoint commit of the frontier unless one is running (which picks it up when done). */
+  #scheduleCommit(): void {
+    if (this.#committing !== undefined || this.#frontier <= this.#committed) return;
+    this.#committing = (async () => {
+      try {
+        while (this.#frontier > this.#committed) {
+          const target = this.#frontier;
+          await this.settings.checkpoints.commit(this.settings.name, target);
+          const from = this.#committed + 1;
+          this.#committed = target;
+          this.outbox.meter.count("committed");
+          this.outbox.update({ nextOffset: target + 1 });
+          for (let offset = from; offset <= target; offset++) {
+            const forwarded = this.#confirmed.get(offset);
+            this.#confirmed.delete(offset);
+            if (forwarded !== undefined && !this.#stopped) this.emit(forwarded);
+          }
+        }
+      } catch (error) {
+        this.#commitError ??= error;
+      } finally {
+        this.#committing = undefined;
+      }
+    })();
+  }
+
+  /** Waits until the checkpoint covers the frontier; rethrows a failed commit. */
+  async #commit(): Promise<void> {
+    this.#scheduleCommit();
+    while (this.#committing !== undefined) await this.#committing;
+    const failed: unknown = this.#commitError;
+    if (failed !== undefined) throw failed instanceof Error ? failed : new Error(messageOf(failed));
+  }
+}
