@@ -148,10 +148,13 @@ export function leaderElection(register: VersionedRegister<LeaseRecord>, options
       await held.acquire();
     } catch (error) {
       if (!stillCampaigning()) return;
-      if (!isLegoError(error, "LEASE_HELD")) meter.count("errors");
+      // Held: wake when the lease seen would expire, if that is sooner. Anything
+      // else (the register unreachable, a lost race): wait a full retryEvery.
+      const isHeld = isLegoError(error, "LEASE_HELD");
+      if (!isHeld) meter.count("errors");
       const expiry = held.observedExpiry;
       const untilExpiry = expiry === undefined ? retryEvery : expiry - scheduler.now();
-      schedule(Math.min(retryEvery, untilExpiry));
+      schedule(isHeld && untilExpiry > 0 ? Math.min(retryEvery, untilExpiry) : retryEvery);
     }
   }
 
