@@ -8,6 +8,7 @@ export default defineConfig({
     alias: [
       { find: /^manyfold-rx\/testing$/, replacement: src("testing/index.ts") },
       { find: /^manyfold-rx\/mqtt$/, replacement: src("engines/mqtt/index.ts") },
+      { find: /^manyfold-rx\/nats$/, replacement: src("engines/nats/index.ts") },
       { find: /^manyfold-rx$/, replacement: src("index.ts") },
     ],
   },

@@ -17,5 +17,7 @@ export * from "./sensor/index.js";
 export * from "./ports/index.js";
 // Durable: keyspace, write-ahead log, event log, snapshots, checkpoints, the local durable spool (LevelDB).
 export * from "./durable/index.js";
+// Distributed: coordination on the ports — leases, fencing, leader election, membership, failure detection, quorum.
+export * from "./distributed/index.js";
 // Catalog: the lego catalog as typed data, graph queries and renderers.
 export * from "./catalog/index.js";

@@ -103,6 +103,14 @@ export const IMPLEMENTED_BY: Readonly<Record<string, readonly string[]>> = {
   Inbox: ["inbox"],
   Transport: ["InProcessTransport"],
   PubSub: ["InProcessTransport"],
+  // Distributed: coordination on the ports
+  FencingToken: ["fencingToken", "isFencingToken", "FencingGuard", "fence", "fencedRegister"],
+  Lease: ["lease", "LeaseMachine"],
+  LeaderElection: ["leaderElection"],
+  Heartbeat: ["heartbeat"],
+  Membership: ["membership"],
+  FailureDetector: ["FailureDetector", "failureDetector", "phi"],
+  Quorum: ["quorumSize", "hasQuorum", "faultTolerance", "isStrictQuorum", "QuorumTally"],
   // Application: sensor pipeline
   LocalSensorSource: ["localSensorSource"],
   ReactiveSensorSource: ["reactiveSensorSource"],

@@ -37,3 +37,13 @@ export {
 } from "./conformance/idempotency-store.js";
 export { versionedRegisterConformance, type VersionedRegisterConformanceOptions } from "./conformance/versioned-register.js";
 export { eventLogConformance, type EventLogConformanceOptions } from "./conformance/event-log.js";
+export {
+  natsServerAvailable,
+  natsServerVersion,
+  startNatsCluster,
+  startNatsServer,
+  type NatsCluster,
+  type NatsClusterOptions,
+  type NatsServer,
+  type NatsServerOptions,
+} from "./nats-server.js";

@@ -152,10 +152,15 @@ describe.concurrent("manyfold catalog show", () => {
     expect(stdout).toContain(`requires: ${lease.requires.join(", ")}`);
     expect(stdout).toContain(`composite of: ${lease.parts.join(" + ")}`);
     expect(stdout).toContain(`required by: ${namesOf(dependentsOf("Lease")).join(", ")}`);
-    expect(stdout).toContain("implemented by: — (catalog only)");
+    expect(stdout).toContain("implemented by: lease, LeaseMachine");
     expect(stdout.replace(/\s+/g, " ")).toContain(lease.contract);
     expect(stdout.replace(/\s+/g, " ")).toContain(lease.failureSemantics);
     for (const knob of lease.operationalKnobs) expect(stdout).toContain(`  - ${knob}`);
+  });
+
+  it("says when a lego is catalog only", async () => {
+    const { stdout } = await runManyfold("catalog", "show", "Consensus");
+    expect(stdout).toContain("implemented by: — (catalog only)");
   });
 
   it("names the implementing exports of an implemented lego", async () => {

@@ -132,7 +132,7 @@ export const DISTRIBUTED: readonly LegoEntry[] = [
     layer: "distributed",
     families: ["Membership And Coordination"],
     contract:
-      "Makes a set of nodes agree on one sequence of commands (Raft or Paxos style): a command is committed once a quorum has stored it, and a committed command is never lost or reordered while a majority survives.",
+      "Makes a set of nodes agree on one sequence of commands (Raft or Paxos style): a command is committed once a quorum has stored it, and a committed command is never lost or reordered while a majority survives. This library does not implement consensus: it uses the engine's, JetStream's Raft (every R3 stream and KV bucket is a Raft group), through ReplicatedLog (a replicated JetStream stream) and VersionedRegister (a replicated KV bucket).",
     requires: ["EventLog", "SnapshotStore", "Membership", "Quorum", "LeaderElection", "Term", "Timer", "Transport"],
     provides: ["Ordered", "Durable"],
     inputs: ["commands proposed to the leader"],
@@ -140,7 +140,8 @@ export const DISTRIBUTED: readonly LegoEntry[] = [
     state: "The replicated log, term and vote, commit index, snapshots.",
     failureSemantics:
       "Safety never depends on timing and liveness does: without a majority nothing commits. Snapshots bound the log, and a lagging node catches up from a snapshot plus the log tail.",
-    compositionRules: "The engine of ReplicatedLog and of strongly consistent MetadataStore; apply committed commands to a Deterministic state machine.",
+    compositionRules:
+      "The engine of ReplicatedLog and of strongly consistent MetadataStore; apply committed commands to a Deterministic state machine. In manyfold-rx, use ReplicatedLog on NATS JetStream (replicas: 3) rather than building it; Lease and LeaderElection get their ordering from the same Raft groups.",
     operationalKnobs: ["cluster size", "election and heartbeat timeouts", "snapshot interval"],
     parts: ["EventLog", "SnapshotStore", "Membership", "Quorum", "LeaderElection", "Term", "Timer", "Transport"],
   },
