@@ -10,7 +10,7 @@ import { ENGINE_ENTRY_POINTS } from "../../src/catalog/implemented.js";
  */
 async function exportsOf(name: string): Promise<{ module: Record<string, unknown>; symbol: string }> {
   const colon = name.indexOf(":");
-  if (colon === -1) return { module: (await import("../../src/index.js")) as Record<string, unknown>, symbol: name };
+  if (colon === -1) return { module: (await import("../../src/index.js")), symbol: name };
   const entry = name.slice(0, colon);
   const source = ENGINE_ENTRY_POINTS[entry];
   if (source === undefined) throw new Error(`unknown entry point ${entry} in ${name}`);
