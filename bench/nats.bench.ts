@@ -17,8 +17,8 @@ import { connectNats, jetStreamTransport, natsConsumerGroup } from "../src/engin
 import { startNatsServer } from "../src/testing/index.js";
 import { compare, section } from "./harness.js";
 
-const OUTBOX_ITEMS = Number(process.env.OUTBOX_ITEMS ?? 20_000);
-const CONSUME_ITEMS = Number(process.env.CONSUME_ITEMS ?? 50_000);
+const OUTBOX_ITEMS = Number(process.env.OUTBOX_ITEMS ?? 5_000);
+const CONSUME_ITEMS = Number(process.env.CONSUME_ITEMS ?? 20_000);
 const WINDOW = 256;
 
 const server = await startNatsServer();
@@ -52,7 +52,7 @@ await compare(
         producerId: producer,
         codec: sameBytes,
         maxInFlight: WINDOW,
-        batchSize: 1024,
+        batchSize: Number(process.env.OUTBOX_BATCH ?? 1024),
         backoff: BackoffPolicy.fixed(50),
       });
       await firstValueFrom(outbox.run().pipe(filter((f) => f.offset === OUTBOX_ITEMS - 1)));
