@@ -3,7 +3,9 @@
  * value exports (for a type-only lego, its validating constructor or guard).
  * This map is the only source of `Lego.implementedBy`; a test resolves every
  * name against `src/index.ts`, so an entry here is a promise the package
- * keeps.
+ * keeps. A name of an engine entry point carries it as a prefix
+ * (`manyfold-rx/nats:NatsEventLog`), since the root does not import engine
+ * clients (optional peer dependencies).
  */
 export const IMPLEMENTED_BY: Readonly<Record<string, readonly string[]>> = {
   // Atoms
@@ -76,33 +78,46 @@ export const IMPLEMENTED_BY: Readonly<Record<string, readonly string[]>> = {
   // Durable
   Keyspace: ["Keyspace"],
   WriteAheadLog: ["WriteAheadLog"],
-  EventLog: ["EventLog"],
+  EventLog: ["EventLog", "manyfold-rx/nats:NatsEventLog"],
   SnapshotStore: ["SnapshotStore"],
   CheckpointStore: ["CheckpointStore"],
   LocalDurableSpool: ["LocalDurableSpool"],
   // Durable: handoff (DurableQueue and its parts, presets, workers)
-  DurableQueue: ["MemoryDurableQueue", "LevelDurableQueue", "DurableQueueBase"],
+  DurableQueue: ["MemoryDurableQueue", "LevelDurableQueue", "DurableQueueBase", "manyfold-rx/nats:NatsDurableQueue"],
   AckTracker: ["AckTracker"],
   VisibilityDeadline: ["VisibilityDeadline"],
   DeadLetterQueue: ["DeadLetterQueue"],
   RetryQueue: ["retryQueue"],
   DelayQueue: ["delayQueue"],
   PriorityQueue: ["priorityQueue"],
-  WorkQueue: ["workQueue"],
+  WorkQueue: ["workQueue", "manyfold-rx/nats:NatsDurableQueue"],
   Worker: ["work"],
   WorkerPool: ["workerPool"],
-  VersionedRegister: ["MemoryVersionedRegister", "LevelVersionedRegister"],
+  VersionedRegister: ["MemoryVersionedRegister", "LevelVersionedRegister", "manyfold-rx/nats:NatsVersionedRegister"],
   DurableCell: ["DurableCell"],
-  IdempotencyStore: ["MemoryIdempotencyStore", "LevelIdempotencyStore"],
-  DeduplicationStore: ["MemoryDeduplicationStore", "LevelDeduplicationStore", "dedupe"],
+  IdempotencyStore: ["MemoryIdempotencyStore", "LevelIdempotencyStore", "manyfold-rx/nats:NatsIdempotencyStore"],
+  DeduplicationStore: ["MemoryDeduplicationStore", "LevelDeduplicationStore", "dedupe", "manyfold-rx/nats:NatsDeduplicationStore"],
   TombstoneStore: ["TombstoneStore"],
   MetadataStore: ["MetadataStore"],
   MaterializedView: ["MaterializedView"],
   // Communication and handoff
-  Outbox: ["Outbox"],
-  Inbox: ["inbox"],
-  Transport: ["InProcessTransport"],
-  PubSub: ["InProcessTransport"],
+  Outbox: ["Outbox", "confirmByReceipt"],
+  Inbox: ["inbox", "sendReceipts"],
+  Transport: [
+    "InProcessTransport",
+    "manyfold-rx/nats:NatsTransport",
+    "manyfold-rx/nats:JetStreamTransport",
+    "manyfold-rx/nats:connectNats",
+    "manyfold-rx/mqtt:MqttTransport",
+    "manyfold-rx/mqtt:connectMqtt",
+    "manyfold-rx/mqtt:fromMqtt",
+    "manyfold-rx/mqtt:toMqtt",
+  ],
+  PubSub: ["InProcessTransport", "manyfold-rx/nats:natsTransport", "manyfold-rx/mqtt:fromMqtt"],
+  Bridge: ["Outbox", "manyfold-rx/mqtt:MqttTransport", "manyfold-rx/nats:JetStreamTransport"],
+  // Across machines: NATS / JetStream
+  ReplicatedLog: ["manyfold-rx/nats:NatsEventLog"],
+  ConsumerGroup: ["manyfold-rx/nats:natsConsumerGroup", "manyfold-rx/mqtt:fromMqtt"],
   // Distributed: coordination on the ports
   FencingToken: ["fencingToken", "isFencingToken", "FencingGuard", "fence", "fencedRegister"],
   Lease: ["lease", "LeaseMachine"],
@@ -122,4 +137,10 @@ export const IMPLEMENTED_BY: Readonly<Record<string, readonly string[]>> = {
   // Application: control plane
   FeatureFlag: ["FeatureFlag", "featureFlag"],
   KillSwitch: ["killSwitch"],
+};
+
+/** The entry points whose exports `IMPLEMENTED_BY` may name with a prefix, and their sources. */
+export const ENGINE_ENTRY_POINTS: Readonly<Record<string, string>> = {
+  "manyfold-rx/nats": "src/engines/nats/index.ts",
+  "manyfold-rx/mqtt": "src/engines/mqtt/index.ts",
 };

@@ -141,7 +141,7 @@ export const DISTRIBUTED: readonly LegoEntry[] = [
     failureSemantics:
       "Safety never depends on timing and liveness does: without a majority nothing commits. Snapshots bound the log, and a lagging node catches up from a snapshot plus the log tail.",
     compositionRules:
-      "The engine of ReplicatedLog and of strongly consistent MetadataStore; apply committed commands to a Deterministic state machine. In manyfold-rx, use ReplicatedLog on NATS JetStream (replicas: 3) rather than building it; Lease and LeaderElection get their ordering from the same Raft groups.",
+      "The engine of ReplicatedLog and of strongly consistent MetadataStore; apply committed commands to a Deterministic state machine. This library writes no consensus of its own: JetStream's Raft provides it (streams and KV buckets with replicas: 3), used through ReplicatedLog (NatsEventLog in manyfold-rx/nats).",
     operationalKnobs: ["cluster size", "election and heartbeat timeouts", "snapshot interval"],
     parts: ["EventLog", "SnapshotStore", "Membership", "Quorum", "LeaderElection", "Term", "Timer", "Transport"],
   },

@@ -25,3 +25,4 @@ export { NatsEventLog, type NatsEventLogOptions } from "./nats-event-log.js";
 export { NatsDurableQueue, type NatsDurableQueueOptions } from "./nats-durable-queue.js";
 export { NatsDeduplicationStore, type NatsDeduplicationStoreOptions } from "./nats-deduplication-store.js";
 export { NatsIdempotencyStore, type NatsIdempotencyStoreOptions } from "./nats-idempotency-store.js";
+export { natsConsumerGroup, type ConsumerGroupMessage, type NatsConsumerGroupOptions } from "./nats-consumer-group.js";
