@@ -488,10 +488,9 @@ export function delimited(options?: DelimitedOptions): LegoOperator<DelimitedChu
 export function delimited<M extends DelimitedMode>(options?: DelimitedOptions<M>): LegoOperator<DelimitedChunk, DelimitedMessage<M>>;
 export function delimited<M extends DelimitedMode>(options: DelimitedOptions<M> = {}): LegoOperator<DelimitedChunk, DelimitedMessage<M>> {
   requireKnownOptions("delimited", requireObject("options", options), OPERATOR_OPTIONS);
-  const { name: nameOption, ...bufferOptions } = options;
+  const { name: nameOption, reset$, ...bufferOptions } = options;
   const name = optional("name", nameOption, requireNonEmptyString);
   const onInvalid = callbackOption("onInvalid", options.onInvalid);
-  const reset$ = options.reset$;
   if (reset$ !== undefined && !isObservable(reset$)) throw new TypeError("reset$ must be an Observable");
   // Validates every option now, not at subscribe.
   const prototype = new DelimitedMessageBuffer<M>(bufferOptions);
