@@ -91,5 +91,9 @@ export function changeFilter<T>(keyOrOptions?: ((value: T) => unknown) | ChangeF
   const key = optionalKey(options.key);
   const group = optionalGroup(options.group);
   const name = optional("name", options.name, requireNonEmptyString);
-  return acceptingFilter("ChangeFilter", { name, group }, () => new ChangeFilter<T>(key === undefined ? {} : { key }));
+  return acceptingFilter("ChangeFilter", { name, group }, () => new ChangeFilter<T>(key === undefined ? {} : { key }), [
+    "Idempotent",
+    "Ordered",
+    "Deterministic",
+  ]);
 }

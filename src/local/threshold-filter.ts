@@ -167,5 +167,5 @@ export function thresholdFilter<T>(
   if (keyFn !== undefined) settings.key = keyFn;
   const group = optionalGroup(options.group);
   const name = optional("name", options.name, requireNonEmptyString);
-  return acceptingFilter("ThresholdFilter", { name, group }, () => new ThresholdFilter<T>(settings));
+  return acceptingFilter("ThresholdFilter", { name, group }, () => new ThresholdFilter<T>(settings), ["Idempotent", "Ordered", "Deterministic"]);
 }

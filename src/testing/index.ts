@@ -22,3 +22,28 @@ export {
   type UnplugRecord,
 } from "./simulated-serial-device.js";
 export type { BackendFactory, ConformanceRunner } from "./conformance/runner.js";
+export {
+  LAWS,
+  associative,
+  atLeastOnce,
+  atMostOnce,
+  authenticated,
+  bestEffort,
+  bounded,
+  commutative,
+  deterministic,
+  durable,
+  exactlyOnceEffect,
+  fenced,
+  idempotent,
+  laws,
+  monotonic,
+  observable,
+  ordered,
+  replayable,
+  runInVirtualTime,
+  type LawOptions,
+  type LawReport,
+  type Recorded,
+  type ReplayableStore,
+} from "./laws.js";
