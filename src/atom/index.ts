@@ -117,3 +117,4 @@ export {
   type Token,
 } from "./quantities.js";
 export { andThen, err, isErr, isOk, isResult, mapErr, mapResult, ok, tryResult, unwrap, unwrapOr, type Err, type Ok, type Result } from "./result.js";
+export { DECLARED_PROPERTIES, PROPERTY_LAWS, declaredProperties, legosDeclaring } from "./properties.js";

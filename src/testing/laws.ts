@@ -10,6 +10,7 @@ import fc from "fast-check";
 import { type MonoTypeOperatorFunction, type Observable, type OperatorFunction } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
 import { isDeepStrictEqual } from "node:util";
+import { PROPERTY_LAWS } from "../atom/properties.js";
 
 /** What a law reports: held, or failed with the (shrunk) inputs that break it. */
 export type LawReport =
@@ -288,25 +289,8 @@ export function fenced(make: () => { write(token: number, value: unknown): boole
   }, options);
 }
 
-/** The law for each catalog property this module checks. */
-export const LAWS = Object.freeze({
-  Idempotent: "laws.idempotent(op, inputs): op applied twice emits what op applied once emits",
-  Deterministic: "laws.deterministic(op, inputs): two runs on the same inputs emit the same values at the same virtual frames",
-  Ordered: "laws.ordered(op, inputs): the output is an in-order subsequence of the input",
-  Monotonic: "laws.monotonic(op, inputs, compare): each emitted value is >= the previous",
-  AtMostOnce: "laws.atMostOnce(op, inputs): no value is emitted more often than it was given",
-  AtLeastOnce: "laws.atLeastOnce(op, inputs): every input value is emitted at least once",
-  BestEffort: "laws.bestEffort(op, inputs): the stream never errors on valid inputs",
-  Bounded: "laws.bounded(make, n, inputs): the container's size never exceeds n",
-  Commutative: "laws.commutative(f, inputs): f(a, b) = f(b, a)",
-  Associative: "laws.associative(f, inputs): f(f(a, b), c) = f(a, f(b, c))",
-  Authenticated: "laws.authenticated(signer, verifier): genuine signatures verify, one flipped bit does not",
-  Observable: "laws.observable(lego): the value carries a lego descriptor with numeric counters",
-  Replayable: "laws.replayable(open, inputs, project): two replays both equal what was appended, in order",
-  Durable: "laws.durable(open, inputs, project): what was appended before close is replayed after reopen",
-  ExactlyOnceEffect: "laws.exactlyOnceEffect(open): retried runs of a keyed effect perform it once per key",
-  Fenced: "laws.fenced(make): after a write under token t, writes under tokens < t are rejected",
-} as const satisfies Record<string, string>);
+/** The law for each catalog property this module checks (the same map as the package root's `PROPERTY_LAWS`). */
+export const LAWS = PROPERTY_LAWS;
 
 /** All laws, as `laws.idempotent(…)`. */
 export const laws = Object.freeze({

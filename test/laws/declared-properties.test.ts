@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import type { MonoTypeOperatorFunction } from "rxjs";
 import { describe, expect, it } from "vitest";
-import { changeFilter, legoOf, thresholdFilter } from "manyfold-rx";
+import { DECLARED_PROPERTIES, PROPERTY_LAWS, changeFilter, declaredProperties, legoOf, thresholdFilter } from "manyfold-rx";
 import { LAWS, laws, type LawReport } from "manyfold-rx/testing";
 
 /**
@@ -52,6 +52,19 @@ describe("declared properties hold", () => {
       });
     }
   }
+  it("every lego in DECLARED_PROPERTIES has a subject here, and its descriptor carries exactly that list", () => {
+    const kinds = new Set(Object.values(SUBJECTS).map((s) => legoOf(s.make())?.kind));
+    for (const [kind, properties] of Object.entries(DECLARED_PROPERTIES)) {
+      expect(kinds).toContain(kind);
+      for (const p of properties) expect(Object.keys(PROPERTY_LAWS)).toContain(p);
+    }
+    for (const subject of Object.values(SUBJECTS)) {
+      const op = subject.make();
+      expect(declaredProperties(op)).toEqual(DECLARED_PROPERTIES[legoOf(op)?.kind ?? ""]);
+    }
+    expect(declaredProperties(null)).toEqual([]);
+    expect(LAWS).toBe(PROPERTY_LAWS);
+  });
   it("the descriptor keeps toEqual({ kind, name, group }) and hides properties", () => {
     const lego = legoOf(changeFilter({ group: "g" }));
     expect(lego).toEqual({ kind: "ChangeFilter", group: "g" });
