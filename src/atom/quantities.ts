@@ -137,8 +137,8 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0;
 }
 
-/** The statuses a component reports. */
-export const STATUSES = ["starting", "healthy", "degraded", "unhealthy", "stopped"] as const;
+/** The statuses of the catalog's Status atom: health (ok, stale, error) and progress (pending, running, done). */
+export const STATUSES = ["ok", "stale", "error", "pending", "running", "done"] as const;
 export type Status = (typeof STATUSES)[number];
 /** A `Status`, validated. @lego Status */
 export function status(value: string): Status {

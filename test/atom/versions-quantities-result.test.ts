@@ -117,9 +117,9 @@ describe("quantities", () => {
     expect(token("abc.def")).toBe("abc.def");
     expect(isToken("a b")).toBe(false);
     expect(() => token("")).toThrow(RangeError);
-    expect(status("healthy")).toBe("healthy");
-    expect(() => status("fine")).toThrow(/one of starting, healthy/);
-    expect(isStatus("stopped")).toBe(true);
+    expect(status("stale")).toBe("stale");
+    expect(() => status("fine")).toThrow(/one of ok, stale, error, pending, running, done/);
+    expect(isStatus("done")).toBe(true);
   });
   it("makes Bytes as a copy", () => {
     const source = new Uint8Array([1, 2, 3]);
