@@ -15,6 +15,8 @@ export * from "./local/index.js";
 export * from "./sensor/index.js";
 // Ports: the interfaces that storing and moving legos are written against (DESIGN.md §5).
 export * from "./ports/index.js";
+// Capabilities: Read, Write, Append, CompareAndSwap, Publish, Sign, Verify… as interfaces with runtime guards.
+export * from "./capability/index.js";
 // Durable: keyspace, write-ahead log, event log, snapshots, checkpoints, the local durable spool (LevelDB).
 export * from "./durable/index.js";
 // Distributed: coordination on the ports — leases, fencing, leader election, membership, failure detection, quorum.

@@ -13,6 +13,12 @@ export interface LegoDescriptor {
   readonly name?: string;
   readonly group?: string;
   readonly counters: Readonly<Record<string, number>>;
+  /**
+   * Catalog properties the lego declares (`"Idempotent"`, `"Ordered"`…);
+   * the project's tests run each one's law from `manyfold-rx/testing`.
+   * Non-enumerable, like `counters`; absent when none are declared.
+   */
+  readonly properties?: readonly string[];
 }
 
 /**
@@ -47,6 +53,7 @@ export function legoMeter(
   kind: string,
   labels: { name?: string | undefined; group?: string | undefined },
   counterNames: readonly string[] = [],
+  properties?: readonly string[],
 ): LegoMeter {
   const counters: Record<string, number> = {};
   for (const counter of counterNames) counters[counter] = 0;
@@ -54,6 +61,9 @@ export function legoMeter(
   if (labels.name !== undefined) descriptor.name = labels.name;
   if (labels.group !== undefined) descriptor.group = labels.group;
   Object.defineProperty(descriptor, "counters", { value: counters, enumerable: false });
+  if (properties !== undefined) {
+    Object.defineProperty(descriptor, "properties", { value: Object.freeze([...properties]), enumerable: false });
+  }
   Object.freeze(descriptor);
   return {
     descriptor: descriptor as unknown as LegoDescriptor,

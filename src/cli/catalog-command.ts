@@ -14,7 +14,7 @@ import {
   type CatalogGraphOptions,
 } from "../catalog/index.js";
 import { parseCommandLine, requireChoice, type FlagKinds, type FlagValues } from "./args.js";
-import { formatLego, formatLegoTable, formatNameList, formatStatus, wrap } from "./catalog-format.js";
+import { formatLego, formatLegoTable, formatNameList, formatPropertyLaw, formatStatus, wrap } from "./catalog-format.js";
 import { EXIT, UsageError, type CliCommand, type CliIo } from "./command.js";
 
 /** `manyfold catalog …`: browse the lego catalog. */
@@ -114,7 +114,10 @@ const show = subcommand({
   run(flags, [name = ""], io) {
     const lego = lookup(() => getLego(name));
     if (flags.json === true) printJson(io, lego);
-    else io.out(formatLego(lego, dependentsOf(name)));
+    else {
+      io.out(formatLego(lego, dependentsOf(name)));
+      if (lego.layer === "property") io.out(formatPropertyLaw(lego.name));
+    }
   },
 });
 

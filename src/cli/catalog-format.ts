@@ -1,3 +1,4 @@
+import { PROPERTY_LAWS, legosDeclaring } from "../atom/properties.js";
 import { isImplemented, type CatalogStatus, type Lego } from "../catalog/index.js";
 
 /** Plain-text views of catalog data for `manyfold catalog`. */
@@ -105,4 +106,15 @@ export function formatStatus(status: CatalogStatus): string {
     cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[0] ?? 0) : cell.padStart(widths[column] ?? 0))).join("  ");
   const lines = [render(header), ...rows.slice(0, -1).map(render), "-".repeat(render(header).length), render(rows.at(-1) ?? [])];
   return `${lines.join("\n")}\n\n${status.implemented}/${status.total} legos implemented\n`;
+}
+
+/** `show` for a property: the law in manyfold-rx/testing that checks it and the legos that declare it. */
+export function formatPropertyLaw(property: string): string {
+  const law = PROPERTY_LAWS[property];
+  return [
+    "",
+    ...section("Law (manyfold-rx/testing)", law ?? "none yet: no law checks this property"),
+    `Declared by: ${listOrDash(legosDeclaring(property))}`,
+    "",
+  ].join("\n");
 }

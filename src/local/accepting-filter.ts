@@ -23,8 +23,9 @@ export function acceptingFilter<T>(
   kind: string,
   labels: { name: string | undefined; group: string | undefined },
   create: () => Accepting<T>,
+  properties?: readonly string[],
 ): MonoLegoOperator<T> {
-  const meter = legoMeter(kind, labels, ["passed", "suppressed"]);
+  const meter = legoMeter(kind, labels, ["passed", "suppressed"], properties);
   const counters = hotCounters(meter, ["passed", "suppressed"] as const);
   const operator = (source: Observable<T>): Observable<T> =>
     new Observable<T>((subscriber) => {

@@ -1,3 +1,4 @@
+import { DECLARED_PROPERTIES } from "../atom/properties.js";
 import type { MonoLegoOperator } from "../atom/lego-descriptor.js";
 import { optional, optionalGroup, requireFunction, requireNonEmptyString } from "../atom/validate.js";
 import { acceptingFilter } from "./accepting-filter.js";
@@ -91,5 +92,5 @@ export function changeFilter<T>(keyOrOptions?: ((value: T) => unknown) | ChangeF
   const key = optionalKey(options.key);
   const group = optionalGroup(options.group);
   const name = optional("name", options.name, requireNonEmptyString);
-  return acceptingFilter("ChangeFilter", { name, group }, () => new ChangeFilter<T>(key === undefined ? {} : { key }));
+  return acceptingFilter("ChangeFilter", { name, group }, () => new ChangeFilter<T>(key === undefined ? {} : { key }), DECLARED_PROPERTIES.ChangeFilter);
 }

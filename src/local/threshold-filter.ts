@@ -1,3 +1,4 @@
+import { DECLARED_PROPERTIES } from "../atom/properties.js";
 import type { MonoLegoOperator } from "../atom/lego-descriptor.js";
 import { optional, optionalGroup, requireNonEmptyString, requireNonNegative } from "../atom/validate.js";
 import { optionalKey } from "./change-filter.js";
@@ -167,5 +168,5 @@ export function thresholdFilter<T>(
   if (keyFn !== undefined) settings.key = keyFn;
   const group = optionalGroup(options.group);
   const name = optional("name", options.name, requireNonEmptyString);
-  return acceptingFilter("ThresholdFilter", { name, group }, () => new ThresholdFilter<T>(settings));
+  return acceptingFilter("ThresholdFilter", { name, group }, () => new ThresholdFilter<T>(settings), DECLARED_PROPERTIES.ThresholdFilter);
 }
