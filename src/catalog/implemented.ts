@@ -42,6 +42,7 @@ export const IMPLEMENTED_BY: Readonly<Record<string, readonly string[]>> = {
   Bytes: ["bytes", "isBytes"],
   Key: ["key", "isKey"],
   Token: ["token", "isToken"],
+  Checksum: ["xorChecksum", "crc32"],
   Status: ["status", "isStatus"],
   Result: ["ok", "err", "isOk", "isResult"],
   // Capabilities
