@@ -163,7 +163,9 @@ describe("failover on a 3-node JetStream cluster", () => {
     expect(acked.length).toBeGreaterThanOrEqual(ackedAtKill + 50);
     expect(moveMs).toBeLessThanOrEqual(TTL + RENEW);
     expect(aLostAt).toBeDefined();
-    expect(aLostAt as number).toBeLessThan(elected.at); // a stopped acting before b started
+    // a's own step-down timer normally fires before b takes over (about 5.2 s vs 6 s here), but a
+    // starved event loop is a pause like any other: what must hold regardless is that every write a
+    // made with its old token after b's election is fenced (asserted next), not the timer's punctuality.
     expect(a.status).toMatchObject({ state: "lost", reason: "expired" });
     expect(fenced).toBe(zombieWrites);
     expect((await storeB.get("result"))?.value).toBe("b-1");
