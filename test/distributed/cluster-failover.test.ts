@@ -126,7 +126,17 @@ describe("failover on a 3-node JetStream cluster", () => {
 
     // b writes as the new holder.
     expect(elected.token).toBeGreaterThan(tokenA);
-    await storeB.put("result", "b-1", elected.token);
+    // Right after the kill JetStream may still be electing its meta leader ("jetstream is not
+    // enabled"): b retries its write, as any client would, until the cluster answers.
+    for (let tries = 0; ; tries++) {
+      try {
+        await storeB.put("result", "b-1", elected.token);
+        break;
+      } catch (error) {
+        if (tries >= 60 || isLegoError(error, "FENCED")) throw error;
+        await wait(250);
+      }
+    }
 
     // The partitioned node comes back; a (its lease long expired, as if paused) still writes with its old token.
     await cluster.restart(victim);
