@@ -23,12 +23,7 @@ import { startMosquitto, type MosquittoBroker } from "../src/testing/mosquitto.j
 import { compare, section, type BenchCase } from "./harness.js";
 
 const MESSAGES = 20_000;
-/**
- * The Outbox case forwards 5000 records: with 20000 it stalls before the end
- * (the process exits with the run unfinished; the NATS bench saw the same),
- * a known Outbox bug under investigation.
- */
-const OUTBOX_RECORDS = 5_000;
+const OUTBOX_RECORDS = 20_000;
 const payloads = Array.from({ length: MESSAGES }, (_, i) => JSON.stringify({ sensor: `t${i % 7}`, value: 20 + (i % 100) / 10, seq: i }));
 
 async function main(): Promise<void> {
@@ -69,7 +64,7 @@ async function main(): Promise<void> {
       },
     };
     const dir = mkdtempSync(join(tmpdir(), "manyfold-bench-mqtt-"));
-    const spool = await LocalDurableSpool.open<string>({ location: dir, name: "readings", durability: "relaxed" });
+    const spool = await LocalDurableSpool.open<string>({ location: dir, name: "readings", durability: "relaxed", maxPending: OUTBOX_RECORDS });
     await lastValueFrom(from(records).pipe(spool.record()));
     const transport = new MqttTransport({ connection: ours });
     let run = 0;

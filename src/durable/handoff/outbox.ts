@@ -419,29 +419,41 @@ class OutboxRun<T> {
     const confirmed = this.#confirmed;
     let next = 0;
     let failure: { error: unknown } | undefined;
-    const active = new Set<Promise<void>>();
+    // A counter and one "a slot is free" promise, not a Promise.race over the
+    // whole window per confirmation (which made a 256-wide window quadratic).
+    let active = 0;
+    let slotFreed: (() => void) | undefined;
     const advance = (): void => {
       while (confirmed.has(this.#frontier + 1)) this.#frontier++;
       this.#scheduleCommit();
     };
-    while ((next < page.length && failure === undefined) || active.size > 0) {
-      while (next < page.length && failure === undefined && active.size < this.settings.maxInFlight && !this.#stopped) {
+    const release = (): void => {
+      active--;
+      const wake = slotFreed;
+      slotFreed = undefined;
+      wake?.();
+    };
+    while ((next < page.length && failure === undefined) || active > 0) {
+      while (next < page.length && failure === undefined && active < this.settings.maxInFlight && !this.#stopped) {
         const record = page[next++];
         if (record === undefined) break;
-        const task = this.#publish(record).then(
-          (ok) => {
-            confirmed.set(record.offset, ok);
-            advance();
-          },
-          (error: unknown) => {
-            failure ??= { error };
-          },
-        );
-        const tracked = task.finally(() => active.delete(tracked));
-        active.add(tracked);
+        active++;
+        this.#publish(record)
+          .then(
+            (ok) => {
+              confirmed.set(record.offset, ok);
+              advance();
+            },
+            (error: unknown) => {
+              failure ??= { error };
+            },
+          )
+          .finally(release);
       }
-      if (active.size === 0) break;
-      await Promise.race(active);
+      if (active === 0) break;
+      await new Promise<void>((resolve) => {
+        slotFreed = resolve;
+      });
     }
     this.#checkStopped();
     if (failure !== undefined) {
