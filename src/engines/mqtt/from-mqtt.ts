@@ -3,7 +3,7 @@ import { Observable } from "rxjs";
 import { legoMeter, withLego, type LegoObservable } from "../../atom/lego-descriptor.js";
 import { optional, optionalGroup, requireBoolean, requireNonEmptyString, requireObject, requireOneOf } from "../../atom/validate.js";
 import type { MessageHeaders } from "../../ports/transport.js";
-import { MqttConnection, readMessageMeta } from "./mqtt-connection.js";
+import { optionalQos, readMessageMeta, requireMqttConnection, type MqttConnection } from "./mqtt-connection.js";
 import { sharedTopic } from "./mqtt-topic.js";
 
 /** Options of {@link fromMqtt}. */
@@ -76,12 +76,8 @@ export interface MqttMessage {
 export function fromMqtt(topicFilter: string, options: FromMqttOptions): LegoObservable<MqttMessage> {
   requireNonEmptyString("topicFilter", topicFilter);
   requireObject("options", options);
-  if (!(options.connection instanceof MqttConnection)) throw new TypeError("connection must be an MqttConnection (from connectMqtt)");
-  const connection = options.connection;
-  const qos = optional("qos", options.qos, (n, v) => {
-    if (v !== 0 && v !== 1) throw new RangeError(`${n} must be 0 or 1, got ${String(v)}`);
-    return v;
-  }) ?? 1;
+  const connection = requireMqttConnection(options.connection);
+  const qos = optionalQos(options.qos);
   const share = optional("share", options.share, requireNonEmptyString);
   const manual = (optional("ack", options.ack, (n, v) => requireOneOf(n, v, ["receipt", "manual"] as const)) ?? "receipt") === "manual";
   const keep = optional("keepSubscription", options.keepSubscription, requireBoolean) ?? false;

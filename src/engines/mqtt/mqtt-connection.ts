@@ -433,3 +433,16 @@ export function connectMqtt(options: MqttConnectionOptions): Promise<MqttConnect
     },
   );
 }
+
+/** Checks the `connection` option every MQTT lego takes. */
+export function requireMqttConnection(value: unknown): MqttConnection {
+  if (!(value instanceof MqttConnection)) throw new TypeError("connection must be an MqttConnection (from connectMqtt)");
+  return value;
+}
+
+/** Checks an optional QoS option (0 or 1; QoS 2 is not offered). @default 1 */
+export function optionalQos(value: unknown): 0 | 1 {
+  if (value === undefined) return 1;
+  if (value !== 0 && value !== 1) throw new RangeError(`qos must be 0 or 1, got ${typeof value === "number" ? value : typeof value}`);
+  return value;
+}

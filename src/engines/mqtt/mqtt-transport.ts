@@ -13,7 +13,7 @@ import type {
   TransportStatus,
 } from "../../ports/transport.js";
 import { fromMqtt, type MqttMessage } from "./from-mqtt.js";
-import { MqttConnection } from "./mqtt-connection.js";
+import { requireMqttConnection, type MqttConnection } from "./mqtt-connection.js";
 import { subjectToTopic, topicToSubject } from "./mqtt-topic.js";
 import { schedulerOption } from "../../time/scheduler.js";
 
@@ -59,8 +59,7 @@ export class MqttTransport implements Transport {
 
   constructor(options: MqttTransportOptions) {
     requireObject("options", options);
-    if (!(options.connection instanceof MqttConnection)) throw new TypeError("connection must be an MqttConnection (from connectMqtt)");
-    this.connection = options.connection;
+    this.connection = requireMqttConnection(options.connection);
     this.#owns = options.ownsConnection === true;
     const group = optionalGroup(options.group);
     this.#replyPrefix =

@@ -3,7 +3,7 @@ import { legoMeter, withLego, type MonoLegoOperator } from "../../atom/lego-desc
 import { LegoError } from "../../atom/lego-error.js";
 import { optional, optionalGroup, requireBoolean, requireFunction, requireNonEmptyString, requireObject, requirePositiveInteger } from "../../atom/validate.js";
 import type { MessageHeaders } from "../../ports/transport.js";
-import { MqttConnection } from "./mqtt-connection.js";
+import { optionalQos, requireMqttConnection, type MqttConnection } from "./mqtt-connection.js";
 
 /** Options of {@link toMqtt}. */
 export interface ToMqttOptions<T> {
@@ -69,12 +69,8 @@ export function toMqtt<T>(topic: string | ((value: T) => string), options: ToMqt
   const topicOf: (value: T) => string =
     typeof topic === "string" ? constant(requireNonEmptyString("topic", topic)) : requireFunction("topic", topic);
   requireObject("options", options);
-  if (!(options.connection instanceof MqttConnection)) throw new TypeError("connection must be an MqttConnection (from connectMqtt)");
-  const connection = options.connection;
-  const qos = optional("qos", options.qos, (n, v) => {
-    if (v !== 0 && v !== 1) throw new RangeError(`${n} must be 0 or 1, got ${String(v)}`);
-    return v;
-  }) ?? 1;
+  const connection = requireMqttConnection(options.connection);
+  const qos = optionalQos(options.qos);
   const retain = optional("retain", options.retain, requireBoolean) ?? false;
   const encode = optional("encode", options.encode, (n, v) => requireFunction(n, v as (value: T) => Uint8Array | string)) ?? defaultEncode;
   const messageIdOf = optional("messageId", options.messageId, (n, v) => requireFunction(n, v as (value: T) => string | undefined));
