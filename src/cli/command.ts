@@ -17,6 +17,8 @@ export interface CliCommand {
   readonly name: string;
   /** One line for `manyfold --help`. */
   readonly summary: string;
+  /** Left out of `manyfold --help` (a process another command starts). */
+  readonly hidden?: boolean;
   /** Runs with the arguments after the command name; resolves to the exit code. */
   run(argv: readonly string[], io: CliIo): number | Promise<number>;
 }

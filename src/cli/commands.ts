@@ -1,6 +1,8 @@
 import { catalogCommand } from "./catalog-command.js";
 import type { CliCommand } from "./command.js";
 import { demoCommand } from "./demo-command.js";
+import { fleetCommand } from "./fleet/fleet-command.js";
+import { fleetNodeCommand } from "./fleet/fleet-node-command.js";
 import { spoolCommand } from "./spool-command.js";
 
 /**
@@ -8,4 +10,4 @@ import { spoolCommand } from "./spool-command.js";
  * command is a module under src/cli/ exporting a {@link CliCommand}, added
  * here with one line.
  */
-export const COMMANDS: readonly CliCommand[] = [demoCommand, catalogCommand, spoolCommand];
+export const COMMANDS: readonly CliCommand[] = [demoCommand, fleetCommand, catalogCommand, spoolCommand, fleetNodeCommand];

@@ -8,7 +8,8 @@ import { COMMANDS } from "./commands.js";
  * on stderr; any other failure exits with 1.
  */
 
-function topLevelHelp(commands: readonly CliCommand[]): string {
+function topLevelHelp(all: readonly CliCommand[]): string {
+  const commands = all.filter((c) => c.hidden !== true);
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
     "Usage: manyfold <command> [options]",
@@ -35,7 +36,7 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
   try {
     const command = commands.find((c) => c.name === name);
     if (command === undefined) {
-      const expected = commands.map((c) => c.name).join(", ");
+      const expected = commands.filter((c) => c.hidden !== true).map((c) => c.name).join(", ");
       throw new UsageError(`unknown command ${JSON.stringify(name)} (expected one of: ${expected})`, 'run "manyfold --help" for usage');
     }
     return await command.run(rest, io);

@@ -72,10 +72,10 @@ export function compileCli(): CompiledCli {
   };
 }
 
-/** Runs `node <main> …args` and collects its exit code and output. */
-export function runCompiledCli(main: string, args: readonly string[]): Promise<CliResult> {
+/** Runs `node <main> …args` and collects its exit code and output; killed after `timeout` ms. */
+export function runCompiledCli(main: string, args: readonly string[], timeout = 15_000): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    execFile(process.execPath, [main, ...args], { cwd: root, timeout: 15_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [main, ...args], { cwd: root, timeout }, (error, stdout, stderr) => {
       if (error === null) {
         resolvePromise({ code: 0, stdout, stderr });
       } else if (typeof error.code === "number") {
