@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { FleetSummary } from "../../src/cli/fleet/fleet-command.js";
 import { compileCli, runCompiledCli, type CompiledCli } from "./run-cli.js";
@@ -59,8 +60,8 @@ it("survives every fault with nothing lost and nothing folded twice, and leaves 
   expect(summary.leaderChanges).toBeGreaterThanOrEqual(1);
   expect(summary.fencedRejected).toBeGreaterThanOrEqual(1);
   // Five node processes were started (worker-1 twice) and none outlived the run.
-  const pids = summary.processes.flatMap((p) => p.pids);
-  expect(pids).toHaveLength(5);
+  const pids = [...summary.processes.flatMap((p) => p.pids), ...summary.broker.pids];
+  expect(pids).toHaveLength(7); // 4 nodes, worker-1 restarted once, the broker started and restarted
   expect(pids.filter(alive)).toEqual([]);
 }, 120_000);
 
@@ -78,3 +79,25 @@ it("is listed in the help; its internal node command is not", async () => {
   expect(help.stdout).toMatch(/^\s+fleet\s+run 3 devices/m);
   expect(help.stdout).not.toContain("fleet-node");
 });
+
+it("stops on Ctrl-C (SIGINT to the fleet alone) with every process it started gone", async () => {
+  const child = spawn(process.execPath, [cli.main, "fleet", "--duration", "60s", "--transport", "mock", "--json"], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  const elected = new Promise<void>((resolve) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (/leads \(token \d+\)/.test(stdout)) resolve();
+    });
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  await elected;
+  child.kill("SIGINT");
+  await exited;
+  const summary = JSON.parse(stdout.trimEnd().split("\n").at(-1) ?? "") as FleetSummary;
+  expect(summary.stoppedBy).toBe("signal");
+  expect(summary.lost).toBe(0);
+  expect(summary.duplicated).toBe(0);
+  const pids = [...summary.processes.flatMap((p) => p.pids), ...summary.broker.pids];
+  expect(pids).toHaveLength(5);
+  expect(pids.filter(alive)).toEqual([]);
+}, 60_000);

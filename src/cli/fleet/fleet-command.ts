@@ -70,7 +70,8 @@ export interface FleetEvent {
 /** Everything the summary reports; printed as JSON with --json. */
 export interface FleetSummary extends FleetAudit {
   readonly durationMs: number;
-  readonly broker: { readonly url: string; readonly owned: boolean; readonly restarts: number };
+  /** `pids`: the server processes the fleet started (one per start), all stopped at the end. */
+  readonly broker: { readonly url: string; readonly owned: boolean; readonly restarts: number; readonly pids: readonly number[] };
   readonly leaders: readonly string[];
   readonly leaderChanges: number;
   readonly fencedRejected: number;
@@ -114,6 +115,7 @@ class Fleet {
   readonly devices: FleetDevice[] = [];
   brokerRestarts = 0;
   brokerState: "up" | "restarting" = "up";
+  readonly brokerPids: number[] = [];
   readonly #startedAt = asyncScheduler.now();
   readonly #print: (event: FleetEvent) => void;
 
@@ -185,6 +187,7 @@ async function inject(fleet: Fleet, fault: FleetFault, server: NatsServer | unde
       fleet.note("FAULT NATS server restarting (same port, same JetStream store)", "fault");
       fleet.brokerState = "restarting";
       await server.restart();
+      fleet.brokerPids.push(server.pid);
       fleet.brokerRestarts++;
       fleet.brokerState = "up";
       fleet.note("NATS server back: clients reconnect, Outboxes resend what was not acknowledged", "ok");
@@ -316,6 +319,7 @@ async function runFleet(argv: readonly string[], io: CliIo): Promise<number> {
     const broker = await startBroker(settings, dir, io);
     server = broker.server;
     url = broker.url;
+    if (server !== undefined) fleet.brokerPids.push(server.pid);
     const { connectNats } = await import("../../engines/nats/index.js");
     client = await connectNats({ servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 200, name: "fleet" });
     streams = await prepareFleetStreams(client);
@@ -387,7 +391,7 @@ async function runFleet(argv: readonly string[], io: CliIo): Promise<number> {
   const summary: FleetSummary = {
     ...(audit ?? { recorded: 0, forwarded: 0, folded: 0, lost: 0, duplicated: 0, summarised: 0, summaryExact: false, devices: {} }),
     durationMs: Math.round(fleet.elapsed()),
-    broker: { url, owned: server !== undefined, restarts: fleet.brokerRestarts },
+    broker: { url, owned: server !== undefined, restarts: fleet.brokerRestarts, pids: fleet.brokerPids },
     leaders: fleet.leaders,
     leaderChanges: Math.max(0, fleet.leaders.length - 1),
     fencedRejected: fleet.total("fenced"),
