@@ -1,6 +1,7 @@
 import { catalogCommand } from "./catalog-command.js";
 import type { CliCommand } from "./command.js";
 import { demoCommand } from "./demo-command.js";
+import { inspectCommand } from "./inspect-command.js";
 import { spoolCommand } from "./spool-command.js";
 
 /**
@@ -8,4 +9,4 @@ import { spoolCommand } from "./spool-command.js";
  * command is a module under src/cli/ exporting a {@link CliCommand}, added
  * here with one line.
  */
-export const COMMANDS: readonly CliCommand[] = [demoCommand, catalogCommand, spoolCommand];
+export const COMMANDS: readonly CliCommand[] = [demoCommand, inspectCommand, catalogCommand, spoolCommand];
