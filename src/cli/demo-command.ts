@@ -3,6 +3,7 @@ import { asyncScheduler, filter, firstValueFrom, interval, race, take, timer } f
 import { messageOf } from "../atom/lego-error.js";
 import { LocalDurableSpool } from "../durable/local-durable-spool.js";
 import { sensorEventCodec } from "../sensor/sensor-codecs.js";
+import { SensorDebugTap } from "../sensor/sensor-debug-tap.js";
 import type { SensorEvent } from "../sensor/sensor-event.js";
 import { simulatedSerialDevice, type SimulatedSerialDevice } from "../testing/simulated-serial-device.js";
 import { parseCommandLine, requireChoice } from "./args.js";
@@ -11,6 +12,7 @@ import { demoScript } from "./demo-device.js";
 import { DEMO_STAGE, demoPipeline, type DemoPipeline, type DemoStage } from "./demo-pipeline.js";
 import { parseDuration } from "./duration.js";
 import { checkForwardUrl, startForwarder, type DemoForwarder } from "./demo-forward.js";
+import { startDemoInspector, type DemoInspector } from "./inspect/demo-inspector.js";
 
 const COMMAND = "manyfold demo";
 const FLAGS = {
@@ -21,6 +23,7 @@ const FLAGS = {
   transport: "string",
   forward: "string",
   graph: "boolean",
+  ui: "boolean",
   json: "boolean",
   help: "boolean",
 } as const;
@@ -41,6 +44,7 @@ Options:
   --forward URL     forward the spool to a broker while the demo runs (store-and-forward
                     through an Outbox; mqtt://HOST:PORT), counts in the status line and summary
   --graph           print the pipeline as a Mermaid graph after the run
+  --ui              serve the live inspector page on a free loopback port (prints its address)
   --json            print the summary as one JSON line
   -h, --help        this help
 
@@ -78,25 +82,27 @@ interface DemoSettings {
   transport: "auto" | "socat" | "mock";
   forward: string | undefined;
   graph: boolean;
+  ui: boolean;
   json: boolean;
 }
 
-function settingsFrom(argv: readonly string[]): DemoSettings | undefined {
-  const { flags, positionals } = parseCommandLine(argv, FLAGS, COMMAND);
+function settingsFrom(argv: readonly string[], command: string): DemoSettings | undefined {
+  const { flags, positionals } = parseCommandLine(argv, FLAGS, command);
   if (flags.help === true) return undefined;
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`, `run "${COMMAND} --help" for usage`);
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`, `run "${command} --help" for usage`);
   const baudRate = flags.baud === undefined ? 9600 : Number(flags.baud);
   if (!Number.isInteger(baudRate) || baudRate <= 0) throw new UsageError(`--baud must be a positive integer, got ${JSON.stringify(flags.baud)}`);
   if (flags.baud !== undefined && flags.port === undefined) throw new UsageError("--baud needs --port (the simulator sets its own speed)");
   if (flags.transport !== undefined && flags.port !== undefined) throw new UsageError("--transport is for the simulator; it cannot be combined with --port");
   return {
-    durationMs: flags.duration === undefined ? undefined : parseDuration("--duration", flags.duration, COMMAND),
+    durationMs: flags.duration === undefined ? undefined : parseDuration("--duration", flags.duration, command),
     port: flags.port,
     baudRate,
     dataDir: resolve(flags.data ?? "data"),
-    transport: requireChoice("--transport", flags.transport ?? "auto", ["auto", "socat", "mock"] as const, COMMAND),
+    transport: requireChoice("--transport", flags.transport ?? "auto", ["auto", "socat", "mock"] as const, command),
     forward: flags.forward === undefined ? undefined : checkForwardUrl(flags.forward),
     graph: flags.graph === true,
+    ui: flags.ui === true,
     json: flags.json === true,
   };
 }
@@ -220,12 +226,26 @@ async function portClosed(pipeline: DemoPipeline, ms: number): Promise<boolean> 
   ).then((event) => typeof event === "object");
 }
 
-async function runDemo(argv: readonly string[], io: CliIo): Promise<number> {
-  const settings = settingsFrom(argv);
+/** How a command runs the demo: `manyfold inspect` is the demo with the inspector on and no status line. */
+export interface DemoMode {
+  readonly command: string;
+  readonly help: string;
+  readonly ui: boolean;
+  readonly statusLine: boolean;
+}
+
+const DEMO_MODE: DemoMode = { command: COMMAND, help: HELP, ui: false, statusLine: true };
+
+/** The outbox name demo-forward.ts gives its Outbox: its cursor says where this run's forwarding starts. */
+const FORWARD_CURSOR = "forward";
+
+export async function runDemo(argv: readonly string[], io: CliIo, mode: DemoMode = DEMO_MODE): Promise<number> {
+  const settings = settingsFrom(argv, mode.command);
   if (settings === undefined) {
-    io.out(HELP);
+    io.out(mode.help);
     return EXIT.ok;
   }
+  const ui = settings.ui || mode.ui;
   const device = await startDevice(settings, io);
   const spool = await LocalDurableSpool.open<SensorEvent>({
     location: settings.dataDir,
@@ -236,8 +256,10 @@ async function runDemo(argv: readonly string[], io: CliIo): Promise<number> {
   });
   io.out(`spooling to ${settings.dataDir} (next offset ${spool.nextOffset})\n`);
   const port = device?.portOptions ?? { path: settings.port ?? "", baudRate: settings.baudRate, binding: undefined };
-  const pipeline = demoPipeline({ port, spool });
+  const tap = ui ? new SensorDebugTap({ historySize: 200, group: "ambient" }) : undefined;
+  const pipeline = demoPipeline({ port, spool, ...(tap === undefined ? {} : { debugTap: tap }) });
   let forwarder: DemoForwarder | undefined;
+  let inspector: DemoInspector | undefined;
   // Time comes from the scheduler, as everywhere else: health statuses are stamped with it too.
   const startedAt = asyncScheduler.now();
   const interactive = process.stdout.isTTY;
@@ -258,23 +280,30 @@ async function runDemo(argv: readonly string[], io: CliIo): Promise<number> {
     stop("error", error);
   });
   if (settings.forward !== undefined) {
+    const forwardFrom = tap === undefined ? 0 : await spool.checkpoints.nextOffset(FORWARD_CURSOR);
     forwarder = await startForwarder(settings.forward, spool, (error) => {
       stop("error", error);
     });
     io.out(`forwarding the spool to ${settings.forward} (subject ${forwarder.subject})\n`);
+    if (tap !== undefined) inspector = await startDemoInspector({ pipeline, spool, tap, forward: { forwarder, from: forwardFrom }, path: pipeline.source.path });
+  } else if (tap !== undefined) {
+    inspector = await startDemoInspector({ pipeline, spool, tap, path: pipeline.source.path });
   }
+  if (inspector !== undefined) io.out(`inspector: ${inspector.url}\n`);
   if (device !== undefined) {
     device.play().catch((error: unknown) => {
       stop("error", error);
     });
   }
   const previous = { decoded: 0, spooled: 0 };
-  subscription.add(
-    interval(1_000).subscribe(() => {
-      const line = statusLine(pipeline, spool, previous, forwarder);
-      io.out(interactive ? `\r${line}   ` : `${line}\n`);
-    }),
-  );
+  if (mode.statusLine) {
+    subscription.add(
+      interval(1_000).subscribe(() => {
+        const line = statusLine(pipeline, spool, previous, forwarder);
+        io.out(interactive ? `\r${line}   ` : `${line}\n`);
+      }),
+    );
+  }
   if (settings.durationMs !== undefined) {
     subscription.add(timer(settings.durationMs).subscribe(() => { stop("duration"); }));
   }
@@ -282,7 +311,8 @@ async function runDemo(argv: readonly string[], io: CliIo): Promise<number> {
   const { reason, error } = await stopped;
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
-  if (interactive) io.out("\n");
+  if (inspector !== undefined) inspector.state = "stopping";
+  if (interactive && mode.statusLine) io.out("\n");
   // Only an open port reports `closed` when unsubscribed: stopped while the device is
   // unplugged (reconnecting), there is nothing to close, so nothing to wait for.
   const portWasOpen = pipeline.source.isOpen;
@@ -292,6 +322,7 @@ async function runDemo(argv: readonly string[], io: CliIo): Promise<number> {
   await forwarder?.close();
   await spool.close();
   await device?.stop();
+  await inspector?.close();
   const summary = summaryOf(pipeline, spool, device, settings, {
     startedAt,
     elapsedMs: asyncScheduler.now() - startedAt,
@@ -312,5 +343,5 @@ async function runDemo(argv: readonly string[], io: CliIo): Promise<number> {
 export const demoCommand: CliCommand = {
   name: "demo",
   summary: "run a live sensor pipeline on a simulated UART sensor, spooled to LevelDB",
-  run: runDemo,
+  run: (argv, io) => runDemo(argv, io),
 };

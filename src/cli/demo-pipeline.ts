@@ -8,6 +8,7 @@ import { thresholdFilter } from "../local/threshold-filter.js";
 import type { LocalDurableSpool } from "../durable/local-durable-spool.js";
 import type { HealthStatus } from "../sensor/health-status.js";
 import { decodeJsonEvents } from "../sensor/json-event-decoder.js";
+import { debugTap, type SensorDebugTap } from "../sensor/sensor-debug-tap.js";
 import type { SensorEvent } from "../sensor/sensor-event.js";
 import { sensorHealth } from "../sensor/sensor-health.js";
 import { fromSerialPort, type SerialBinding, type SerialPortSource } from "../sensor/serial-port-source.js";
@@ -37,6 +38,12 @@ export interface DemoPipelineOptions {
   /** Deadband on temperature and humidity. @default 0.05 */
   threshold?: number;
   scheduler?: SchedulerLike;
+  /**
+   * Publishes the serial chunks (stage `raw`) and the decoded events
+   * (stage `logical`) to this tap; the two taps show as branches of the graph.
+   * @default no tap
+   */
+  debugTap?: SensorDebugTap;
 }
 
 /** Where each lego stands in the pipeline's graph, for reading its counters. */
@@ -115,11 +122,20 @@ export function demoPipeline(options: DemoPipelineOptions): DemoPipeline {
     ...(scheduler === undefined ? {} : { scheduler }),
   });
 
-  // Listed in DEMO_STAGE order; the health watchdog branches off the decoded events.
+  const tap = options.debugTap;
+  const rawTap = tap === undefined ? undefined : debugTap<Uint8Array>(tap, { stage: "raw", streamName: `${group}.serial`, sourceId: options.port.path, group, name: "raw serial chunks" });
+  const logicalTap = tap === undefined ? undefined : debugTap<SensorEvent>(tap, { stage: "logical", streamName: `${group}.events`, sourceId: "sht31-uart", group, name: "decoded events" });
+
+  // Listed in DEMO_STAGE order; the health watchdog branches off the decoded events, the debug taps
+  // (when given) come after it so the indices above stay put.
   const graph = new PipelineGraph([source, frame, decode, deadband, match, record], {
     name: `${group} sensor pipeline`,
     group,
-    branches: [{ from: DEMO_STAGE.decode, parts: [watch] }],
+    branches: [
+      { from: DEMO_STAGE.decode, parts: [watch] },
+      ...(rawTap === undefined ? [] : [{ from: DEMO_STAGE.source, parts: [rawTap] }]),
+      ...(logicalTap === undefined ? [] : [{ from: DEMO_STAGE.decode, parts: [logicalTap] }]),
+    ],
   });
 
   return {
@@ -131,7 +147,9 @@ export function demoPipeline(options: DemoPipelineOptions): DemoPipeline {
       return health;
     },
     start(onError) {
-      const events$: Observable<SensorEvent> = source.pipe(frame, decode, share());
+      const chunks$ = rawTap === undefined ? source : source.pipe(rawTap);
+      const decoded$ = chunks$.pipe(frame, decode);
+      const events$: Observable<SensorEvent> = (logicalTap === undefined ? decoded$ : decoded$.pipe(logicalTap)).pipe(share());
       const subscription = events$.pipe(watch).subscribe({
         next: (status) => {
           if (status.status !== health?.status) {
