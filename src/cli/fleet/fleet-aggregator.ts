@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { asyncScheduler, interval, retry, type Subscription } from "rxjs";
+import { asyncScheduler, firstValueFrom, interval, retry, timer, type Subscription } from "rxjs";
 import type { LegoDescriptor } from "../../atom/lego-descriptor.js";
 import { isLegoError, messageOf } from "../../atom/lego-error.js";
 import { fencedRegister, type FencedRecord } from "../../distributed/fenced-register.js";
@@ -24,9 +24,14 @@ import {
   type NodeReport,
 } from "./fleet-plan.js";
 
+/** How long an aggregator that reported `at-write` waits for the fleet's SIGSTOP before it writes, ms. */
+const AT_WRITE_GRACE = 300;
+
 /** A running aggregator candidate. */
 export interface FleetAggregator {
   report(): Promise<NodeReport>;
+  /** At the next summary, stop between the leadership check and the write (see {@link startFleetAggregator}). */
+  pauseAtWrite(): void;
   close(): Promise<void>;
 }
 
@@ -38,10 +43,12 @@ function stageOf(lego: LegoDescriptor): { kind: string; name?: string; counters:
  * An aggregator candidate: it keeps its own MaterializedView of the folded
  * log (per-device latest and running statistics, in LevelDB under `dir`),
  * campaigns for the aggregator role, and while it leads writes the summary
- * every second to a fenced register with its lease's token. A leader that
- * was paused past its lease still believes it leads for a moment when it
- * wakes; its late write carries the old token and the register refuses it
- * (`FENCED`), which is counted and reported.
+ * every second to a fenced register with its lease's token. A leader
+ * paused past its lease between its leadership check and its write sends
+ * the write when it wakes, with the old token; the register refuses it
+ * (`FENCED`), which is counted and reported. The fleet makes the pause land
+ * in that gap ({@link FleetAggregator.pauseAtWrite}); a pause elsewhere is
+ * caught by the lease's own step-down and writes nothing.
  */
 export async function startFleetAggregator(
   client: NatsClient,
@@ -75,15 +82,27 @@ export async function startFleetAggregator(
       if (isLeader) counts.elected++;
       const token = election.lease.token;
       tell({ type: "event", id, kind: isLeader ? "ok" : "info", text: isLeader ? `${id} leads (token ${String(token)})` : `${id} stepped down` });
+      // A new leader writes at once: the write raises the register's fence to its token,
+      // so a deposed leader's late write is refused from then on.
+      if (isLeader) void publishSummary();
     }),
   ];
   election.campaign().catch(() => undefined);
 
+  let stopAtWrite = false;
+
   async function publishSummary(): Promise<void> {
-    // The token as this process believes it: after a pause it can be stale, which is what fencing is for.
+    // The leadership check: the token as this process believes it.
     const token = election.lease.token;
     if (token === undefined) return;
     const devices = Object.fromEntries(await view.entries());
+    if (stopAtWrite) {
+      // The fleet SIGSTOPs this process now, in the gap between check and write that no
+      // check can close (a GC pause, a swapped-out page); the write goes out when it wakes.
+      stopAtWrite = false;
+      tell({ type: "at-write", id, token });
+      await firstValueFrom(timer(AT_WRITE_GRACE));
+    }
     try {
       await summary.put(SUMMARY_KEY, { leader: id, token, at: asyncScheduler.now(), devices }, token);
       counts.summaries++;
@@ -102,6 +121,9 @@ export async function startFleetAggregator(
   subscriptions.push(interval(SUMMARY_EVERY).subscribe(() => void publishSummary()));
 
   return {
+    pauseAtWrite() {
+      stopAtWrite = true;
+    },
     async report() {
       return {
         type: "status",

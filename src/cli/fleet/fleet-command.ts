@@ -6,14 +6,19 @@ import { messageOf } from "../../atom/lego-error.js";
 import type { NatsClient } from "../../engines/nats/index.js";
 import { natsServerAvailable, natsServerVersion, startNatsServer, type NatsServer } from "../../testing/nats-server.js";
 import { parseCommandLine, requireChoice } from "../args.js";
+import { SensorDebugTap } from "../../sensor/sensor-debug-tap.js";
 import { EXIT, UsageError, type CliCommand, type CliIo } from "../command.js";
+import type { InspectorServer } from "../inspect/inspector-server.js";
+import type { InspectorSnapshot } from "../inspect/inspector-snapshot.js";
 import { parseDuration } from "../duration.js";
 import { auditFleet, type FleetAudit } from "./fleet-audit.js";
 import { prepareFleetStreams, type FleetStreams } from "./fleet-broker.js";
-import { startFleetDevice, type FleetDevice } from "./fleet-device.js";
+import { startFleetDevice } from "./fleet-device.js";
+import { startFleetInspector } from "./fleet-inspector.js";
 import { faultPlan, MIN_FLEET_DURATION, UNPLUG_FOR, type FleetFault } from "./fleet-faults.js";
 import { FleetNode } from "./fleet-nodes.js";
-import { SUMMARY_KEY, type FleetSummaryRecord, type NodeReport } from "./fleet-plan.js";
+import { Fleet, type FleetEvent } from "./fleet-state.js";
+import { LEASE_TTL, SUMMARY_KEY, type FleetSummaryRecord } from "./fleet-plan.js";
 
 const COMMAND = "manyfold fleet";
 const FLAGS = {
@@ -60,13 +65,6 @@ interface FleetSettings {
   keep: boolean;
 }
 
-/** A line of the run's story: faults, elections, recoveries. */
-export interface FleetEvent {
-  readonly atMs: number;
-  readonly text: string;
-  readonly kind: "fault" | "info" | "ok";
-}
-
 /** Everything the summary reports; printed as JSON with --json. */
 export interface FleetSummary extends FleetAudit {
   readonly durationMs: number;
@@ -105,51 +103,6 @@ function settingsFrom(argv: readonly string[]): FleetSettings | undefined {
     json: flags.json === true,
     keep: flags.keep === true,
   };
-}
-
-/** The running fleet: its broker, devices and node processes, and the story so far. */
-class Fleet {
-  readonly events: FleetEvent[] = [];
-  readonly leaders: string[] = [];
-  readonly nodes: FleetNode[] = [];
-  readonly devices: FleetDevice[] = [];
-  brokerRestarts = 0;
-  brokerState: "up" | "restarting" = "up";
-  readonly brokerPids: number[] = [];
-  readonly #startedAt = asyncScheduler.now();
-  readonly #print: (event: FleetEvent) => void;
-
-  constructor(print: (event: FleetEvent) => void) {
-    this.#print = print;
-  }
-
-  elapsed(): number {
-    return asyncScheduler.now() - this.#startedAt;
-  }
-
-  note(text: string, kind: FleetEvent["kind"] = "info"): void {
-    const event = { atMs: Math.round(this.elapsed()), text, kind };
-    this.events.push(event);
-    this.#print(event);
-  }
-
-  hear(report: Extract<NodeReport, { type: "event" }>): void {
-    const elected = /^(\S+) leads \(token (\d+)\)/.exec(report.text);
-    if (elected !== null) this.leaders.push(`${elected[1]} #${elected[2]}`);
-    this.note(report.text, report.kind);
-  }
-
-  node(id: string): FleetNode | undefined {
-    return this.nodes.find((node) => node.id === id);
-  }
-
-  leader(): FleetNode | undefined {
-    return this.nodes.find((node) => node.role === "aggregator" && node.state === "up" && node.last?.leading === true);
-  }
-
-  total(counter: string): number {
-    return this.nodes.reduce((sum, node) => sum + (node.counts()[counter] ?? 0), 0);
-  }
 }
 
 function statusLine(fleet: Fleet): string {
@@ -197,16 +150,40 @@ async function inject(fleet: Fleet, fault: FleetFault, server: NatsServer | unde
       // The device's own script unplugs it at this moment; its source reports it (see watchDevices).
       return;
     case "pause-leader": {
-      const leader = fleet.leader();
+      // Right after the broker restart the leader may have stepped down (it could not renew):
+      // wait for the next one rather than skip the fault.
+      let leader = fleet.leader();
+      for (let waited = 0; leader === undefined && waited < 10_000; waited += 100) {
+        await sleepFor(100);
+        leader = fleet.leader();
+      }
       if (leader === undefined) {
-        fleet.note("no leader to pause right now: fault skipped");
+        fleet.note("no leader to pause within 10 s: fault skipped");
         return;
       }
-      fleet.note(`FAULT ${leader.id} (leader, token ${String(leader.last?.token)}) paused with SIGSTOP past its lease`, "fault");
+      // Stop it between its leadership check and its write: the gap fencing exists for.
+      leader.send({ type: "pause-at-write" });
+      const token = await fleet.atWrite(leader, 3_000);
       leader.pause();
-      await sleepFor(fault.lasts);
+      fleet.note(
+        `FAULT ${leader.id} (leader, token ${String(token ?? leader.last?.token)}) SIGSTOPped ${token === undefined ? "" : "between its leadership check and its summary write, "}until the lease moves`,
+        "fault",
+      );
+      // Paused until another candidate holds the lease (at most `lasts`), so its wake-up write is late.
+      const pausedAt = fleet.elapsed();
+      let successor = fleet.leader();
+      for (let waited = 0; successor === undefined && waited < fault.lasts; waited += 100) {
+        await sleepFor(100);
+        successor = fleet.leader();
+      }
+      if (successor !== undefined) {
+        fleet.note(`lease moved to ${successor.id} (token ${String(successor.last?.token)}) ${((fleet.elapsed() - pausedAt) / 1000).toFixed(1)} s after the pause (lease ${LEASE_TTL / 1000} s)`, "ok");
+        // Until the new leader's first write the store has not seen its token; wake the old one after it.
+        const written = successor.counts().summaries ?? 0;
+        for (let waited = 0; (successor.counts().summaries ?? 0) <= written && waited < 3_000; waited += 50) await sleepFor(50);
+      }
       leader.resume();
-      fleet.note(`${leader.id} resumed (SIGCONT): it still believes it leads until it looks`, "info");
+      fleet.note(`${leader.id} resumed (SIGCONT): its summary write goes out with the old token`, "info");
       return;
     }
   }
@@ -315,7 +292,14 @@ async function runFleet(argv: readonly string[], io: CliIo): Promise<number> {
   let outcome: { reason: FleetSummary["stoppedBy"]; error: unknown } = { reason: "duration", error: undefined };
   let audit: FleetAudit | undefined;
   let url = settings.nats ?? "";
+  let inspector: InspectorServer | undefined;
+  let state: InspectorSnapshot["state"] = "starting";
+  const tap = settings.ui ? new SensorDebugTap({ historySize: 200 }) : undefined;
   try {
+    if (settings.ui) {
+      inspector = await startFleetInspector(fleet, () => state, tap);
+      io.out(`inspector: ${inspector.url}\n`);
+    }
     const broker = await startBroker(settings, dir, io);
     server = broker.server;
     url = broker.url;
@@ -325,7 +309,16 @@ async function runFleet(argv: readonly string[], io: CliIo): Promise<number> {
     streams = await prepareFleetStreams(client);
     const nodeArgs = ["--nats", url, "--dir", join(dir, "views")];
     for (const [id, role] of [["worker-1", "worker"], ["worker-2", "worker"], ["aggregator-1", "aggregator"], ["aggregator-2", "aggregator"]] as const) {
-      const node = new FleetNode(id, role, nodeArgs, (report) => { fleet.hear(report); });
+      const node = new FleetNode(id, role, nodeArgs, {
+        message: (from, message) => {
+          fleet.heard(from, message);
+        },
+        exited: (from, code, signal) => {
+          // A supervisor's job: say so and start it again.
+          fleet.note(`${from.id} exited unexpectedly (${signal ?? `code ${String(code)}`}); restarting it`, "fault");
+          from.start();
+        },
+      });
       fleet.nodes.push(node);
       node.start();
     }
@@ -341,13 +334,17 @@ async function runFleet(argv: readonly string[], io: CliIo): Promise<number> {
         phase,
         unplugAt: id === "device-2" ? unplugAt : undefined,
         unplugFor: UNPLUG_FOR,
-        onError: (error) => { stop("error", error); },
+        onError: (error) => {
+          stop("error", error);
+        },
+        debugTap: tap,
       });
       firstOffsets.set(id, device.spool.firstOffset);
       fleet.devices.push(device);
     }
     fleet.note(`3 devices recording (${fleet.devices[0]?.serial.transport ?? "?"} serial), 2 workers, 2 aggregator candidates started`);
     subscriptions.push(...watchDevices(fleet));
+    state = "running";
     for (const fault of plan) {
       subscriptions.push(
         timer(fault.at).subscribe(() => {
@@ -367,6 +364,7 @@ async function runFleet(argv: readonly string[], io: CliIo): Promise<number> {
     if (interactive) io.out("\n");
     for (const subscription of subscriptions) subscription.unsubscribe();
 
+    state = "stopping";
     fleet.note("recording stopped; draining: the Outboxes finish forwarding, the workers folding, the leader counting");
     for (const node of fleet.nodes) if (node.state === "paused") node.resume();
     await Promise.all(fleet.devices.map((device) => device.stopRecording()));
@@ -386,6 +384,8 @@ async function runFleet(argv: readonly string[], io: CliIo): Promise<number> {
     await client?.close().catch(() => undefined);
     await server?.stop();
     if (!settings.keep) rmSync(dir, { recursive: true, force: true });
+    state = "stopped";
+    await inspector?.close();
   }
 
   const summary: FleetSummary = {

@@ -4,6 +4,7 @@ import { Outbox } from "../../durable/handoff/outbox.js";
 import { LocalDurableSpool } from "../../durable/local-durable-spool.js";
 import type { NatsClient } from "../../engines/nats/index.js";
 import { sensorEventCodec } from "../../sensor/sensor-codecs.js";
+import type { SensorDebugTap } from "../../sensor/sensor-debug-tap.js";
 import type { SensorEvent } from "../../sensor/sensor-event.js";
 import { simulatedSerialDevice, type DeviceStep, type SimulatedSerialDevice } from "../../testing/simulated-serial-device.js";
 import { LINE_EVERY, readingLine } from "../demo-device.js";
@@ -40,6 +41,8 @@ export interface FleetDeviceOptions {
   readonly unplugAt?: number | undefined;
   readonly unplugFor?: number | undefined;
   readonly onError: (error: unknown) => void;
+  /** Publishes the device's raw serial chunks and decoded events here (for the inspector). */
+  readonly debugTap?: SensorDebugTap | undefined;
 }
 
 /** Readings at the demo's pace for `ms`, starting at line `first`. */
@@ -71,7 +74,13 @@ export async function startFleetDevice(options: FleetDeviceOptions): Promise<Fle
     durability: "sync",
     group: id,
   });
-  const pipeline = demoPipeline({ port: serial.portOptions, spool, group: id, demandEvery: 100 });
+  const pipeline = demoPipeline({
+    port: serial.portOptions,
+    spool,
+    group: id,
+    demandEvery: 100,
+    ...(options.debugTap === undefined ? {} : { debugTap: options.debugTap }),
+  });
   const outbox = await Outbox.open<SensorEvent>({
     spool,
     // A PubAck lost to a broker restart is given up on after 1.5 s and the message sent again (same id).

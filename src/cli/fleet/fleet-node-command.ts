@@ -1,10 +1,10 @@
-import { interval } from "rxjs";
-import { messageOf } from "../../atom/lego-error.js";
+import { asyncScheduler, firstValueFrom, interval, timer } from "rxjs";
+import { isLegoError, messageOf } from "../../atom/lego-error.js";
 import { parseCommandLine, requireChoice } from "../args.js";
 import { EXIT, UsageError, type CliCommand, type CliIo } from "../command.js";
-import { startFleetAggregator } from "./fleet-aggregator.js";
-import type { NodeReport } from "./fleet-plan.js";
-import { startFleetWorker } from "./fleet-worker.js";
+import { startFleetAggregator, type FleetAggregator } from "./fleet-aggregator.js";
+import type { NodeCommand, NodeReport } from "./fleet-plan.js";
+import { startFleetWorker, type FleetWorker } from "./fleet-worker.js";
 
 const COMMAND = "manyfold fleet-node";
 const FLAGS = { nats: "string", id: "string", dir: "string", help: "boolean" } as const;
@@ -21,6 +21,26 @@ function send(report: NodeReport): void {
   process.send?.(report);
 }
 
+/** How long a node keeps trying to open its streams and buckets, ms. */
+const OPEN_PATIENCE = 30_000;
+
+/**
+ * Starts the node, trying again while JetStream cannot answer: a node
+ * restarted while the broker restarts finds it recovering its streams.
+ */
+async function whenReachable<T>(id: string, start: () => Promise<T>): Promise<T> {
+  const deadline = asyncScheduler.now() + OPEN_PATIENCE;
+  for (;;) {
+    try {
+      return await start();
+    } catch (error) {
+      if (!isLegoError(error, "ENGINE_UNAVAILABLE") || asyncScheduler.now() > deadline) throw error;
+      send({ type: "event", id, kind: "info", text: `${id} waits for JetStream: ${messageOf(error)}` });
+      await firstValueFrom(timer(250));
+    }
+  }
+}
+
 async function runNode(argv: readonly string[], io: CliIo): Promise<number> {
   const { flags, positionals } = parseCommandLine(argv, FLAGS, COMMAND);
   if (flags.help === true) {
@@ -33,9 +53,15 @@ async function runNode(argv: readonly string[], io: CliIo): Promise<number> {
   const id = flags.id;
   const { connectNats } = await import("../../engines/nats/index.js");
   // The fleet restarts the broker on purpose: reconnect for as long as it takes.
-  const client = await connectNats({ servers: flags.nats, maxReconnectAttempts: -1, reconnectTimeWait: 200, name: id, group: id });
-  const node =
-    role === "worker" ? await startFleetWorker(client, id) : await startFleetAggregator(client, id, flags.dir ?? "", send);
+  // waitOnFirstConnect: a node restarted while the broker restarts keeps trying.
+  const client = await connectNats({ servers: flags.nats, maxReconnectAttempts: -1, reconnectTimeWait: 200, waitOnFirstConnect: true, name: id, group: id });
+  const node = await whenReachable<FleetWorker | FleetAggregator>(id, () =>
+    role === "worker" ? startFleetWorker(client, id) : startFleetAggregator(client, id, flags.dir ?? "", send),
+  );
+  // The only command so far; workers have no write to stop at.
+  process.on("message", (_command: NodeCommand) => {
+    node.pauseAtWrite?.();
+  });
   const reporting = interval(REPORT_EVERY).subscribe(() => {
     void Promise.resolve(node.report())
       .then(send)

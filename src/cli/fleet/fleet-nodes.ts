@@ -1,9 +1,17 @@
 import { fork, type ChildProcess } from "node:child_process";
-import type { NodeReport } from "./fleet-plan.js";
+import type { NodeCommand, NodeReport } from "./fleet-plan.js";
 
 export type NodeRole = "worker" | "aggregator";
 export type NodeState = "starting" | "up" | "killed" | "paused" | "stopped";
 type StatusReport = Extract<NodeReport, { type: "status" }>;
+
+/** What the fleet hears from a node besides its status reports. */
+export interface NodeListener {
+  /** An event line or an `at-write`. */
+  message(node: FleetNode, message: Exclude<NodeReport, StatusReport>): void;
+  /** The process ended without being killed or stopped by the fleet. */
+  exited(node: FleetNode, code: number | null, signal: NodeJS.Signals | null): void;
+}
 
 /** How long a node may take to exit on SIGTERM before it is killed, ms. */
 const STOP_GRACE = 3_000;
@@ -20,17 +28,18 @@ export class FleetNode {
   state: NodeState = "starting";
   last: StatusReport | undefined;
   readonly #args: readonly string[];
-  readonly #onEvent: (report: Extract<NodeReport, { type: "event" }>) => void;
+  readonly #listener: NodeListener;
   readonly #retired: Record<string, number> = {};
   #child: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
+  #stopping = false;
   readonly pids: number[] = [];
 
-  constructor(id: string, role: NodeRole, args: readonly string[], onEvent: (report: Extract<NodeReport, { type: "event" }>) => void) {
+  constructor(id: string, role: NodeRole, args: readonly string[], listener: NodeListener) {
     this.id = id;
     this.role = role;
     this.#args = args;
-    this.#onEvent = onEvent;
+    this.#listener = listener;
   }
 
   get pid(): number | undefined {
@@ -53,16 +62,18 @@ export class FleetNode {
     if (child.pid !== undefined) this.pids.push(child.pid);
     this.state = "starting";
     child.on("message", (message: NodeReport) => {
-      if (message.type === "event") this.#onEvent(message);
-      else {
-        this.last = message;
-        if (this.state === "starting") this.state = "up";
+      if (message.type !== "status") {
+        this.#listener.message(this, message);
+        return;
       }
+      this.last = message;
+      if (this.state === "starting") this.state = "up";
     });
     this.#exited = new Promise((resolve) => child.once("exit", () => { resolve(); }));
-    child.once("exit", () => {
-      if (this.#child !== child) return;
-      if (this.state !== "killed") this.state = "stopped";
+    child.once("exit", (code, signal) => {
+      if (this.#child !== child || this.state === "killed" || this.state === "stopped") return;
+      this.state = "stopped";
+      if (!this.#stopping) this.#listener.exited(this, code, signal);
     });
   }
 
@@ -75,6 +86,11 @@ export class FleetNode {
     await this.#exited;
     for (const [key, value] of Object.entries(this.last?.counts ?? {})) this.#retired[key] = (this.#retired[key] ?? 0) + value;
     this.last = undefined;
+  }
+
+  /** Sends `command` over the IPC channel (dropped when the process is gone). */
+  send(command: NodeCommand): void {
+    if (this.#child?.connected === true) this.#child.send(command);
   }
 
   pause(): void {
@@ -90,6 +106,7 @@ export class FleetNode {
   /** SIGTERM (after SIGCONT, in case it is paused), then SIGKILL after a grace period. */
   async stop(): Promise<void> {
     const child = this.#child;
+    this.#stopping = true;
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
     child.kill("SIGCONT");
     child.kill("SIGTERM");

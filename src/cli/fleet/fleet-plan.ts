@@ -125,4 +125,11 @@ export type NodeReport =
       /** Counters the summary adds up (redeliveries, fenced, summaries…). */
       readonly counts: Readonly<Record<string, number>>;
     }
-  | { readonly type: "event"; readonly id: string; readonly text: string; readonly kind: "fault" | "info" | "ok" };
+  | { readonly type: "event"; readonly id: string; readonly text: string; readonly kind: "fault" | "info" | "ok" }
+  /** An aggregator asked to stop at its next write has checked it leads and is about to write with `token`. */
+  | { readonly type: "at-write"; readonly id: string; readonly token: number };
+
+/** What the fleet tells a node process. */
+export type NodeCommand =
+  /** Aggregators: at the next summary, after the leadership check, report `at-write` and wait a moment before writing. */
+  { readonly type: "pause-at-write" };

@@ -23,6 +23,7 @@ type Message = ConsumerGroupMessage<SensorEvent>;
 /** A running fleet worker. */
 export interface FleetWorker {
   report(): NodeReport;
+  pauseAtWrite?: undefined;
   close(): Promise<void>;
 }
 
