@@ -11,7 +11,8 @@ import { LocalDurableSpool } from "../../../src/durable/local-durable-spool.js";
 import { sensorEventCodec } from "../../../src/sensor/sensor-codecs.js";
 import { SensorDebugTap } from "../../../src/sensor/sensor-debug-tap.js";
 import type { SensorEvent } from "../../../src/sensor/sensor-event.js";
-import { compileCli, type CompiledCli } from "../run-cli.js";
+import type { DemoSummary } from "../../../src/cli/demo-command.js";
+import { compileCli, runCompiledCli, type CompiledCli } from "../run-cli.js";
 
 /**
  * The inspector in a real browser: `manyfold demo --ui` runs as a child
@@ -19,7 +20,8 @@ import { compileCli, type CompiledCli } from "../run-cli.js";
  * driven by playwright-core) opens the address it prints, and the test
  * checks the picture: a box for every lego of the pipeline, a counter that
  * moves in place, and the page noticing when the process goes away. It
- * saves a screenshot to test-artifacts/inspector-demo.png.
+ * saves a screenshot to test-artifacts/inspector-demo.png. Before that,
+ * `manyfold inspect` as a command: help, usage errors, a short run.
  */
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
@@ -43,6 +45,11 @@ afterAll(async () => {
   cli?.dispose();
   rmSync(dataDir, { recursive: true, force: true });
 });
+
+function manyfold(...args: string[]): ReturnType<typeof runCompiledCli> {
+  if (cli === undefined) throw new Error("the CLI was not compiled");
+  return runCompiledCli(cli.main, args);
+}
 
 /** The lego kinds of the demo pipeline as `--ui` builds it (with its debug tap), from its own graph. */
 async function demoKinds(): Promise<string[]> {
@@ -82,6 +89,35 @@ function startDemo(): Promise<string> {
     });
   });
 }
+
+describe("manyfold inspect", () => {
+  it("is listed, and its help points at demo's options and at fleet --ui", async () => {
+    const [top, help, demoHelp] = await Promise.all([manyfold("--help"), manyfold("inspect", "--help"), manyfold("demo", "--help")]);
+    expect(top.stdout).toMatch(/^\s+inspect\s/m);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: manyfold inspect \[demo options\]/);
+    expect(help.stdout).toContain("manyfold fleet --ui");
+    expect(demoHelp.stdout).toMatch(/^\s+--ui\s+serve the live inspector page/m);
+  });
+
+  it("names itself in usage errors", async () => {
+    const result = await manyfold("inspect", "extra");
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('run "manyfold inspect --help" for usage');
+  });
+
+  it("runs the demo with the inspector on and no status line, then stops it", async () => {
+    const result = await manyfold("inspect", "--transport", "mock", "--duration", "1500ms", "--data", join(dataDir, "inspect"), "--json");
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^inspector: http:\/\/127\.0\.0\.1:\d+\/$/m);
+    expect(result.stdout).not.toMatch(/^in +\d+\/s/m);
+    // The debug taps the inspector adds show in the pipeline view too.
+    expect(result.stdout).toMatch(/SensorDebugTap +raw serial chunks/);
+    const summary = JSON.parse(result.stdout.trimEnd().split("\n").at(-1) ?? "") as DemoSummary;
+    expect(summary.stoppedBy).toBe("duration");
+  }, 20_000);
+});
 
 describe("the inspector page in headless Chromium", () => {
   let page: Page;
