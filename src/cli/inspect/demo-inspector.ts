@@ -108,7 +108,8 @@ export async function startDemoInspector(sources: DemoInspectorSources): Promise
       links: [],
       health: [
         { name: "sensor readings", status: health?.status ?? "starting", message: health?.message ?? "waiting for the first reading" },
-        { name: "serial port", status: open ? "ok" : "reconnecting", message: path },
+        // Closed on purpose once the demo stops; closed while running means the device went away.
+        { name: "serial port", status: open ? "ok" : state === "running" ? "reconnecting" : "closed", message: path },
       ],
       queues,
       envelopes: envelopesOf(tap, 50),

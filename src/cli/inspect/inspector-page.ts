@@ -31,7 +31,7 @@ header h1 { font-size: 16px; margin: 0; font-weight: 600; letter-spacing: 0.2px;
 .st-starting, .st-info, .st-connecting, .st-follower, .st-candidate, .st-joining { color: var(--accent); }
 .st-stopping, .st-degraded, .st-stale, .st-warn, .st-suspect, .st-reconnecting, .st-retrying { color: var(--warn); }
 .st-fault, .st-error, .st-failed, .st-dead, .st-down, .st-disconnected { color: var(--fault); }
-.st-stopped, .st-unknown, .st-left, .st-idle { color: var(--idle); }
+.st-stopped, .st-unknown, .st-left, .st-idle, .st-closed { color: var(--idle); }
 .muted { color: var(--muted); }
 .mono, .num { font-family: var(--mono); font-variant-numeric: tabular-nums; }
 main { padding: 16px 20px 28px; display: flex; flex-direction: column; gap: 16px; }
