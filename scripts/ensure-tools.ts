@@ -19,6 +19,8 @@ export const TOOLS: readonly Tool[] = [
   { command: "socat", aptPackage: "socat", neededBy: "serial tests over a pseudo-terminal pair" },
   { command: "nats-server", aptPackage: "nats-server", neededBy: "NATS and JetStream backend tests" },
   { command: "mosquitto", aptPackage: "mosquitto", neededBy: "MQTT backend tests" },
+  // playwright-core drives the system's browser (it downloads none): the test launches /usr/bin/chromium.
+  { command: "chromium", aptPackage: "chromium", neededBy: "the inspector's headless-browser test" },
 ];
 
 /** Where Debian puts daemons (`/usr/sbin`) is not on every user's PATH. */

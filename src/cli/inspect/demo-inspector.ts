@@ -57,8 +57,11 @@ function portEvent(event: SerialPortEvent, path: string): DemoEvent | undefined 
 export async function startDemoInspector(sources: DemoInspectorSources): Promise<DemoInspector> {
   const { pipeline, spool, tap, forward, path } = sources;
   const events: DemoEvent[] = [];
+  // Health transitions are picked up at the next snapshot, after port events that came later: keep time order.
   const remember = (event: DemoEvent): void => {
-    events.push(event);
+    let at = events.length;
+    while (at > 0 && (events[at - 1]?.at ?? 0) > event.at) at--;
+    events.splice(at, 0, event);
     if (events.length > MAX_EVENTS) events.splice(0, events.length - MAX_EVENTS);
   };
   const subscription: Subscription = pipeline.source.events$.subscribe((event) => {
@@ -105,7 +108,8 @@ export async function startDemoInspector(sources: DemoInspectorSources): Promise
       links: [],
       health: [
         { name: "sensor readings", status: health?.status ?? "starting", message: health?.message ?? "waiting for the first reading" },
-        { name: "serial port", status: open ? "ok" : "reconnecting", message: path },
+        // Closed on purpose once the demo stops; closed while running means the device went away.
+        { name: "serial port", status: open ? "ok" : state === "running" ? "reconnecting" : "closed", message: path },
       ],
       queues,
       envelopes: envelopesOf(tap, 50),

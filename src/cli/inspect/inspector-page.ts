@@ -31,7 +31,7 @@ header h1 { font-size: 16px; margin: 0; font-weight: 600; letter-spacing: 0.2px;
 .st-starting, .st-info, .st-connecting, .st-follower, .st-candidate, .st-joining { color: var(--accent); }
 .st-stopping, .st-degraded, .st-stale, .st-warn, .st-suspect, .st-reconnecting, .st-retrying { color: var(--warn); }
 .st-fault, .st-error, .st-failed, .st-dead, .st-down, .st-disconnected { color: var(--fault); }
-.st-stopped, .st-unknown, .st-left, .st-idle { color: var(--idle); }
+.st-stopped, .st-unknown, .st-left, .st-idle, .st-closed { color: var(--idle); }
 .muted { color: var(--muted); }
 .mono, .num { font-family: var(--mono); font-variant-numeric: tabular-nums; }
 main { padding: 16px 20px 28px; display: flex; flex-direction: column; gap: 16px; }
@@ -73,7 +73,7 @@ td.payload.text { color: #a5d6ff; }
 .stage-tag { font-size: 10.5px; padding: 0 6px; border-radius: 4px; background: var(--panel2); border: 1px solid var(--line); }
 #conn.st-disconnected { font-weight: 600; }
 svg text { font-family: var(--sans); }
-svg .kind { font-weight: 700; font-size: 13px; fill: var(--text); }
+svg .kind { font-weight: 700; font-size: 12.5px; fill: var(--text); }
 svg .sname { font-size: 11.5px; fill: var(--muted); }
 svg .ckey { font-size: 11px; fill: var(--muted); }
 svg .cval { font-size: 11.5px; fill: var(--text); font-family: var(--mono); font-variant-numeric: tabular-nums; }
@@ -93,7 +93,7 @@ const SCRIPT = String.raw`
 "use strict";
 (function () {
   var SVGNS = "http://www.w3.org/2000/svg";
-  var BOX_W = 192, COL_GAP = 40, ROW_GAP = 26, LANE_PAD = 18, LANE_HEAD = 34, LANE_GAP = 18, LINE = 16, HEAD_Y = 29;
+  var BOX_W = 200, COL_GAP = 36, ROW_GAP = 26, LANE_PAD = 18, LANE_HEAD = 34, LANE_GAP = 18, LINE = 16, HEAD_Y = 29;
   var PALETTE = ["#58a6ff", "#3fb950", "#d29922", "#bc8cff", "#39c5cf", "#ff7b72", "#e3b341", "#56d364"];
   var topologyKey = "";
   var cells = {};
@@ -174,10 +174,10 @@ const SCRIPT = String.raw`
       defs.appendChild(marker);
     });
     svg.appendChild(defs);
-    var lanesLayer = s("g", {}), edgeLayer = s("g", {}), boxLayer = s("g", {}), linkLayer = s("g", {});
-    svg.appendChild(lanesLayer); svg.appendChild(edgeLayer); svg.appendChild(boxLayer); svg.appendChild(linkLayer);
+    var lanesLayer = s("g", {}), edgeLayer = s("g", {}), boxLayer = s("g", {}), linkLayer = s("g", {}), labelLayer = s("g", {});
+    svg.appendChild(lanesLayer); svg.appendChild(edgeLayer); svg.appendChild(boxLayer); svg.appendChild(linkLayer); svg.appendChild(labelLayer);
     var boxes = {};
-    var y = 0, width = 0;
+    var y = 0, width = 0, laneTops = [], gutters = 0, labelled = {};
     if (snap.pipelines.length === 0) {
       svg.setAttribute("width", 400); svg.setAttribute("height", 40); svg.setAttribute("viewBox", "0 0 400 40");
       svg.appendChild(s("text", { x: 8, y: 24, "class": "sname" }, "no pipelines yet"));
@@ -189,6 +189,7 @@ const SCRIPT = String.raw`
     snap.pipelines.forEach(function (p, li) {
       var l = layouts[li];
       var laneH = LANE_HEAD + LANE_PAD + l.height + LANE_PAD;
+      laneTops.push(y);
       var lane = s("g", { "data-pipeline-id": p.id });
       lane.appendChild(s("rect", { x: 0.5, y: y + 0.5, width: laneW - 1, height: laneH - 1, rx: 10, "class": "lane" }));
       var title = s("text", { x: LANE_PAD, y: y + 24, "class": "lane-title" }, p.title);
@@ -242,9 +243,39 @@ const SCRIPT = String.raw`
       }
       edgeLayer.appendChild(s("path", { d: d, "class": "edge", "marker-end": "url(#arrow)" }));
     }
+    /*
+     * Across lanes a link leaves its stage to the right, runs down (or up) a
+     * gutter right of the lanes, along the target lane's header band and
+     * drops onto the target: it never crosses the lanes in between.
+     */
+    function gutterPath(a, b) {
+      var gx = laneW + 18 + gutters * 14, r = 8;
+      gutters++;
+      var sx = a.x + a.w, sy = a.y + HEAD_Y;
+      var band = laneTops[b.lane] + LANE_HEAD + 8, tx = b.x + b.w / 2, ty = b.y - 2;
+      var dir = band > sy ? 1 : -1;
+      return {
+        d: "M" + sx + "," + sy + " H" + (gx - r) + " Q" + gx + "," + sy + " " + gx + "," + (sy + dir * r) +
+          " V" + (band - dir * r) + " Q" + gx + "," + band + " " + (gx - r) + "," + band +
+          " H" + (tx + r) + " Q" + tx + "," + band + " " + tx + "," + (band + r) + " V" + ty,
+        lx: laneW - LANE_PAD + 6, ly: band
+      };
+    }
     function link(from, to, label, cls) {
       var a = boxes[from], b = boxes[to];
       if (!a || !b) return;
+      if (a.lane !== b.lane) {
+        var g = gutterPath(a, b);
+        linkLayer.appendChild(s("path", { d: g.d, "class": cls || "link", "marker-end": cls === "edge" ? "url(#arrow)" : "url(#arrow-link)", "data-link": from + " -> " + to }));
+        var key = to + "\u0000" + label;
+        if (label && !labelled[key]) {
+          labelled[key] = true;
+          var lw = Math.min(40, String(label).length) * 6.4 + 12;
+          labelLayer.appendChild(s("rect", { x: g.lx - lw, y: g.ly - 9, width: lw, height: 18, rx: 4, "class": "link-label-bg" }));
+          labelLayer.appendChild(s("text", { x: g.lx - 6, y: g.ly + 4, "class": "link-label", "text-anchor": "end" }, clip(label, 40)));
+        }
+        return;
+      }
       var down = b.y > a.y + a.h, up = b.y + b.h < a.y;
       var sx, sy, ex, ey, d;
       if (down || up) {
@@ -262,12 +293,13 @@ const SCRIPT = String.raw`
         var lx = (sx + ex) / 2, ly = (sy + ey) / 2;
         var text = s("text", { x: lx, y: ly + 4, "class": "link-label", "text-anchor": "middle" }, clip(label, 40));
         var w = Math.min(40, String(label).length) * 6.4 + 12;
-        linkLayer.appendChild(s("rect", { x: lx - w / 2, y: ly - 9, width: w, height: 18, rx: 4, "class": "link-label-bg" }));
-        linkLayer.appendChild(text);
+        labelLayer.appendChild(s("rect", { x: lx - w / 2, y: ly - 9, width: w, height: 18, rx: 4, "class": "link-label-bg" }));
+        labelLayer.appendChild(text);
       }
     }
     snap.pipelines.forEach(function (p) { p.stages.forEach(function (st) { st.after.forEach(function (a) { edge(a, st.id); }); }); });
     snap.links.forEach(function (k) { link(k.from, k.to, k.label); });
+    if (gutters > 0) width = laneW + 18 + gutters * 14 + 8;
     svg.setAttribute("width", width);
     svg.setAttribute("height", height);
     svg.setAttribute("viewBox", "0 0 " + width + " " + height);
@@ -424,7 +456,7 @@ const SCRIPT = String.raw`
     if (envelopes.length === 0) return empty(host, "the debug tap has seen nothing yet");
     var table = h("table");
     var cols = h("colgroup");
-    ["96px", "64px", "22%", "", ""].forEach(function (w, i) { var c = h("col"); if (w) c.style.width = w; if (i === 3) c.style.width = "16%"; cols.appendChild(c); });
+    ["96px", "64px", "17%", "", ""].forEach(function (w, i) { var c = h("col"); if (w) c.style.width = w; if (i === 3) c.style.width = "12%"; cols.appendChild(c); });
     table.appendChild(cols);
     var head = h("tr");
     ["time", "stage", "stream", "source", "payload"].forEach(function (t) { head.appendChild(h("th", "", t)); });

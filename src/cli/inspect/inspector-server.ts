@@ -48,7 +48,10 @@ function frame(snapshot: InspectorSnapshot): string {
   return `data: ${JSON.stringify(snapshot)}\n\n`;
 }
 
-/** Starts the inspector; resolves once it listens. */
+/**
+ * Starts the inspector; resolves once it listens. Bad options throw at the
+ * call (TypeError / RangeError naming the option); a port in use rejects.
+ */
 export function startInspector(options: InspectorServerOptions): Promise<InspectorServer> {
   if (typeof options !== "object" || (options as unknown) === null) throw new TypeError("options must be an object");
   const snapshot = requireFunction("snapshot", options.snapshot);
@@ -82,7 +85,7 @@ export function startInspector(options: InspectorServerOptions): Promise<Inspect
     response.write(`retry: ${RETRY_MS}\n\n`);
     clients.add(response);
     request.socket.setNoDelay(true);
-    request.on("close", () => {
+    response.on("close", () => {
       clients.delete(response);
       if (clients.size === 0 && ticker !== undefined) {
         clearInterval(ticker);

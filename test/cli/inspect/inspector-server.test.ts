@@ -148,6 +148,11 @@ describe("startInspector", () => {
     expect(again.url).toBe(`http://127.0.0.1:${port}/`);
   });
 
+  it("rejects when the port is taken", async () => {
+    const first = await start();
+    await expect(start({ port: Number(new URL(first.url).port) })).rejects.toThrow(/EADDRINUSE/);
+  });
+
   it("validates its options, naming the option", () => {
     const snapshot = countingSnapshot();
     expect(() => startInspector(undefined as unknown as Parameters<typeof startInspector>[0])).toThrow(TypeError);
