@@ -306,9 +306,10 @@ export class NatsVersionedRegister<T> implements VersionedRegister<T> {
    * snapshot), (2) the subscription of a fresh inbox and (3) the creation of
    * a push consumer delivering to that inbox the last entry of each key,
    * then every later one. The server reads a connection in order, so all
-   * three happen before any write this client makes after subscribing (the
-   * first `kv.watch()` sent its consumer first and subscribed a round trip
-   * or two later). The consumer pushes from its first moment, but only
+   * three happen before any write this client makes after subscribing
+   * (`kv.watch()`, used before, read nothing at subscribe and subscribed to
+   * its consumer a round trip or two after creating it). The consumer
+   * pushes from its first moment, but only
    * entries still stored, which is why the bucket keeps `history` entries
    * per key. `change` skips what the snapshot already showed.
    */
@@ -476,6 +477,10 @@ class KvConsumer {
     let reconnects: number | undefined;
     this.#reconnects = client.status$.subscribe((status) => {
       this.#connected = status.state === "connected";
+      if (status.state === "closed") {
+        fail(new LegoError("TRANSPORT_CLOSED", `the connection closed while watching bucket ${bucket}`));
+        return;
+      }
       if (!this.#connected) return;
       // messages sent while the connection was down are lost, and a restarted server forgot the consumer
       if (reconnects !== undefined && status.reconnects !== reconnects) this.#restart();

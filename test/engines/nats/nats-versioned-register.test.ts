@@ -232,6 +232,16 @@ describe("NatsVersionedRegister", () => {
     expect(seen).toEqual([undefined, { key: "d", value: 1, version: v1 }, { key: "d", value: 2, version: v2 }]);
   });
 
+  it("a watcher errors with TRANSPORT_CLOSED when its connection is closed", async () => {
+    const own = await connectNats(server.url);
+    const r = await NatsVersionedRegister.open<number>({ client: own, bucket: `reg${++n}` });
+    const failed = new Promise<unknown>((resolve) => {
+      r.watchAll().subscribe({ next: () => void own.close(), error: resolve });
+    });
+    await r.put("x", 1);
+    expect(isLegoError(await failed, "TRANSPORT_CLOSED")).toBe(true);
+  });
+
   it("close completes watchers", async () => {
     const r = await open<number>();
     const seen: unknown[] = [];
