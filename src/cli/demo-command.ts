@@ -42,7 +42,10 @@ Options:
   --data DIR        where the spool lives (default ./data)
   --transport T     simulator transport: auto | socat | mock (default auto: socat when installed)
   --forward URL     forward the spool to a broker while the demo runs (store-and-forward
-                    through an Outbox; mqtt://HOST:PORT), counts in the status line and summary
+                    through an Outbox), counts in the status line and summary:
+                    mqtt://HOST:PORT (or mqtts://) publishes to topic manyfold/demo/ambient;
+                    nats://HOST:PORT (or tls://) appends to the JetStream stream that takes
+                    subject manyfold.demo.ambient (creates stream MANYFOLD_DEMO if none does)
   --graph           print the pipeline as a Mermaid graph after the run
   --ui              serve the live inspector page on a free loopback port (prints its address)
   --json            print the summary as one JSON line

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { NatsEventLog, connectNats, type NatsClient } from "manyfold-rx/nats";
-import { eventLogConformance, startNatsServer, type NatsServer } from "manyfold-rx/testing";
+import { NatsEventLog, NatsVersionedRegister, connectNats, type NatsClient } from "manyfold-rx/nats";
+import { eventLogConformance, startNatsServer, versionedRegisterConformance, type NatsServer } from "manyfold-rx/testing";
 
 /**
- * The EventLog port's shared conformance suite on NATS: a JetStream stream
- * per test, on a nats-server this file starts on a free loopback port.
- * (NatsVersionedRegister has its own tests in nats-versioned-register.test.ts;
- * the shared register suite's watch cases do not pass on it yet.)
+ * The shared conformance suites of the EventLog and VersionedRegister ports
+ * on NATS: a fresh JetStream stream or KV bucket per test, on a nats-server
+ * this file starts on a free loopback port. (The DeduplicationStore and
+ * IdempotencyStore suites run on NATS in nats-stores.test.ts.)
  */
 let server: NatsServer;
 let client: NatsClient;
@@ -23,4 +23,8 @@ afterAll(async () => {
 
 eventLogConformance({ describe, it }, "JetStream stream", {
   open: () => NatsEventLog.open({ client, stream: `CONFORMANCE_LOG_${++n}` }),
+});
+
+versionedRegisterConformance({ describe, it }, "NATS KV", {
+  open: () => NatsVersionedRegister.open({ client, bucket: `conformance_register_${++n}` }),
 });
