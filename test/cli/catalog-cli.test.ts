@@ -325,7 +325,7 @@ describe.concurrent("manyfold dispatch and help", () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("manyfold: missing command");
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown command "catalogue" (expected one of: demo, catalog, spool)');
+    expect(unknown.stderr).toContain('unknown command "catalogue" (expected one of: demo, fleet, inspect, catalog, spool)');
     expect(catalogNone.code).toBe(2);
     expect(catalogNone.stderr).toContain('"manyfold catalog" needs a command');
     expect(catalogUnknown.code).toBe(2);
