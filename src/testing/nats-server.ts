@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LegoError } from "../atom/lego-error.js";
@@ -19,6 +19,14 @@ export interface NatsServerOptions {
   binary?: string;
   /** How long to wait for the server to answer `/healthz`, in ms. @default 10000 */
   startTimeout?: number;
+  /**
+   * Also listen for MQTT 3.1.1 clients on a free loopback port
+   * ({@link NatsServer.mqttUrl}); MQTT topic `a/b` arrives as subject `a.b`.
+   * The listener keeps its sessions in JetStream, so this needs `jetstream`;
+   * nats-server 2.9 refuses MQTT 5 and QoS 2.
+   * @default false
+   */
+  mqtt?: boolean;
 }
 
 /** A `nats-server` process started by {@link startNatsServer}. */
@@ -29,6 +37,8 @@ export interface NatsServer {
   readonly monitorUrl: string;
   /** Client port. */
   readonly port: number;
+  /** MQTT listener URL, e.g. `mqtt://127.0.0.1:41883` (the same after `restart()`), when started with `mqtt: true`. */
+  readonly mqttUrl: string | undefined;
   /** Process id of the current process (changes on `restart()`). */
   readonly pid: number;
   /** The JetStream store directory. */
@@ -117,6 +127,19 @@ async function httpJson(url: string): Promise<unknown> {
   return response.json();
 }
 
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => {
+      resolve(false);
+    });
+  });
+}
+
 async function healthy(monitorUrl: string, jetstream: boolean): Promise<boolean> {
   try {
     // the full check: JetStream enabled and every stream and consumer recovered (after a restart)
@@ -134,6 +157,8 @@ interface Spec {
   readonly startTimeout: number;
   /** Where `--ports_file_dir` writes (dynamic ports only). */
   readonly portsDir?: string;
+  /** The MQTT listener's port, when there is one. */
+  readonly mqttPort?: number;
 }
 
 /** One server process that can be killed and started again with the same arguments. */
@@ -151,6 +176,10 @@ class NatsProcess implements NatsServer {
     readonly dataDir: string,
     private readonly cleanup: readonly string[],
   ) {}
+
+  get mqttUrl(): string | undefined {
+    return this.spec.mqttPort === undefined ? undefined : `mqtt://127.0.0.1:${this.spec.mqttPort}`;
+  }
 
   get pid(): number {
     return this.child?.pid ?? -1;
@@ -191,7 +220,10 @@ class NatsProcess implements NatsServer {
         throw new LegoError("ENGINE_UNAVAILABLE", `nats-server exited during start-up: ${this.output.trim()}`);
       }
       if (this.port === 0) this.readPortsFile();
-      if (this.port !== 0 && (await healthy(this.monitorUrl, this.spec.jetstream))) return;
+      // /healthz can answer before the MQTT listener is up (after a restart on fixed ports)
+      if (this.port !== 0 && (await healthy(this.monitorUrl, this.spec.jetstream)) && (this.spec.mqttPort === undefined || (await accepts(this.spec.mqttPort)))) {
+        return;
+      }
       await sleep(POLL_MS);
     }
     await this.kill("SIGKILL");
@@ -260,6 +292,7 @@ class NatsProcess implements NatsServer {
  * ```ts
  * const server = await startNatsServer();
  * const nc = await connectNats(server.url);
+ * // an MQTT 3.1.1 listener as well: startNatsServer({ mqtt: true }) → server.mqttUrl
  * // … kill the broker and bring it back on the same port and data dir:
  * await server.kill("SIGKILL");
  * await server.restart();
@@ -272,18 +305,27 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const binary = optional("binary", options.binary, requireNonEmptyString) ?? "nats-server";
   const startTimeout = optional("startTimeout", options.startTimeout, requirePositiveInteger) ?? 10_000;
   const extra = (options.args ?? []).map((arg, i) => requireString(`args[${i}]`, arg));
+  const mqtt = optional("mqtt", options.mqtt, requireBoolean) ?? false;
+  if (mqtt && !jetstream) throw new RangeError("mqtt: the MQTT listener needs JetStream (jetstream: true)");
   requireBinary(binary);
   const root = mkdtempSync(join(tmpdir(), "manyfold-nats-"));
   const dataDir = givenDir ?? join(root, "data");
   mkdirSync(dataDir, { recursive: true });
   const portsDir = join(root, "ports");
   mkdirSync(portsDir);
+  // The MQTT listener is configured only in a config file (and needs a server_name); the flags still set the rest.
+  const mqttPort = mqtt ? await freePort() : undefined;
+  const config = join(root, "mqtt.conf");
+  if (mqttPort !== undefined) {
+    writeFileSync(config, [`server_name: ${JSON.stringify(`manyfold-${mqttPort}`)}`, `mqtt { listen: "127.0.0.1:${mqttPort}" }`, ""].join("\n"));
+  }
   const spec: Spec = {
     binary,
     jetstream,
     startTimeout,
     portsDir,
-    args: () => ["-a", "127.0.0.1", ...(jetstream ? ["-js", "-sd", dataDir] : []), ...extra],
+    ...(mqttPort === undefined ? {} : { mqttPort }),
+    args: () => ["-a", "127.0.0.1", ...(mqttPort === undefined ? [] : ["-c", config]), ...(jetstream ? ["-js", "-sd", dataDir] : []), ...extra],
   };
   const server = new NatsProcess(spec, dataDir, [root]);
   try {
