@@ -1,3 +1,4 @@
+import { asyncScheduler } from "rxjs";
 import type { SensorDebugTap } from "../../sensor/sensor-debug-tap.js";
 import { startInspector, type InspectorServer } from "../inspect/inspector-server.js";
 import { envelopesOf, pipelineOf, type InspectorLink, type InspectorPipeline, type InspectorSnapshot, type InspectorStage } from "../inspect/inspector-snapshot.js";
@@ -63,7 +64,7 @@ export function fleetSnapshot(fleet: Fleet, state: InspectorSnapshot["state"], t
   const forwarded = fleet.devices.reduce((sum, device) => sum + device.forwarded(), 0);
   return {
     title: "manyfold fleet",
-    at: Date.now(),
+    at: asyncScheduler.now(),
     state,
     pipelines: lanes,
     links: links(fleet, lanes),
