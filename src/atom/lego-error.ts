@@ -47,6 +47,8 @@ export type LegoErrorCode =
   // Engines
   | "ENGINE_UNAVAILABLE"
   | "ENGINE_FEATURE_UNAVAILABLE"
+  // A server refused this client for good: its credentials, its identity, or a ban
+  | "UNAUTHORIZED"
   // Durable queue: a write of the queue's own state failed
   | "QUEUE_WRITE_FAILED";
 

@@ -1,7 +1,7 @@
 import { connect, type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from "mqtt";
 import { BehaviorSubject, type Observable, type SchedulerLike, type Subscription } from "rxjs";
 import { legoMeter, type LegoDescriptor } from "../../atom/lego-descriptor.js";
-import { LegoError } from "../../atom/lego-error.js";
+import { LegoError, type LegoErrorCode } from "../../atom/lego-error.js";
 import {
   optional,
   optionalGroup,
@@ -99,6 +99,43 @@ export function readMessageMeta(packet: IPublishPacket): MqttMessageMeta {
 }
 
 
+/** A CONNACK refusal that retrying cannot cure: the error it ends the connection with, and why. */
+export interface PermanentRefusal {
+  readonly code: LegoErrorCode;
+  readonly reason: string;
+}
+
+/**
+ * CONNACK codes that refuse this client for good, by number: 3.1.1 return
+ * codes are 1–5 and MQTT 5 refusal reasons are 0x80 and up, so one table
+ * reads both — and also a 3.1.1-only broker's answer to an MQTT 5 CONNECT,
+ * which MQTT.js reads as reason code 1.
+ */
+const PERMANENT_REFUSALS: ReadonlyMap<number, PermanentRefusal> = new Map([
+  [1, { code: "ENGINE_FEATURE_UNAVAILABLE", reason: "unacceptable protocol version" }],
+  [2, { code: "UNAUTHORIZED", reason: "identifier rejected" }],
+  [4, { code: "UNAUTHORIZED", reason: "bad user name or password" }],
+  [5, { code: "UNAUTHORIZED", reason: "not authorized" }],
+  [0x84, { code: "ENGINE_FEATURE_UNAVAILABLE", reason: "unsupported protocol version" }],
+  [0x85, { code: "UNAUTHORIZED", reason: "client identifier not valid" }],
+  [0x86, { code: "UNAUTHORIZED", reason: "bad user name or password" }],
+  [0x87, { code: "UNAUTHORIZED", reason: "not authorized" }],
+  [0x8a, { code: "UNAUTHORIZED", reason: "banned" }],
+  [0x8c, { code: "UNAUTHORIZED", reason: "bad authentication method" }],
+] as const);
+
+/**
+ * Sorts a broker's CONNACK refusal: a {@link PermanentRefusal} (bad
+ * credentials, a refused client id, a ban, a protocol version the broker
+ * does not speak) ends the connection, since every retry would get the same
+ * answer; `undefined` — server unavailable or busy, quota or connection
+ * rate exceeded, and any code not known to be permanent — retries on the
+ * backoff policy as a dropped connection does.
+ */
+export function classifyConnackRefusal(code: number): PermanentRefusal | undefined {
+  return PERMANENT_REFUSALS.get(code);
+}
+
 /** A validated connection option set. */
 interface Settings {
   readonly url: string;
@@ -175,7 +212,11 @@ export class MqttConnection {
   readonly client: MqttClient;
   readonly group: string | undefined;
   readonly lego: LegoDescriptor;
-  /** `connecting` → `connected` ⇄ `reconnecting` → `closed`, with the reconnection count. */
+  /**
+   * `connecting` → `connected` ⇄ `reconnecting` → `closed`, with the
+   * reconnection count; completes once closed, also when the broker refused
+   * this client for good (then {@link failure} says why).
+   */
   readonly status$: Observable<TransportStatus>;
   readonly #status: BehaviorSubject<TransportStatus>;
   readonly #meter;
@@ -184,6 +225,8 @@ export class MqttConnection {
   #reconnects = 0;
   #timer: Subscription | undefined;
   #closed = false;
+  /** Set once the broker refused this client for good; then no reconnection follows. */
+  #failure: LegoError | undefined;
   readonly #subscriptions = new MqttSubscriptions();
   /** Messages whose acknowledgement a listener still holds. */
   #held = 0;
@@ -202,8 +245,18 @@ export class MqttConnection {
       this.#meter.count("connects");
       this.#emit("connected");
     });
+    // MQTT.js announces the CONNACK before it acts on it, and closes the
+    // socket after a refusal: the close then ends the connection instead of
+    // reconnecting when the refusal is permanent.
+    this.client.on("packetreceive", (packet) => {
+      if (packet.cmd !== "connack") return;
+      const code = packet.reasonCode ?? packet.returnCode ?? 0;
+      const refusal = code === 0 ? undefined : classifyConnackRefusal(code);
+      if (refusal !== undefined) this.#failure ??= this.#refusalError(code, refusal);
+    });
     this.client.on("close", () => {
-      this.#scheduleReconnect();
+      if (this.#failure === undefined) this.#scheduleReconnect();
+      else if (!this.#closed) this.#refused();
     });
     // Ended through the client itself rather than close(): stop reconnecting.
     this.client.on("end", () => {
@@ -217,6 +270,16 @@ export class MqttConnection {
     this.client.on("error", () => {
       this.#meter.count("errors");
     });
+  }
+
+  /**
+   * Why the connection ended by itself: the broker refused this client for
+   * good (`UNAUTHORIZED` for credentials, client id or a ban;
+   * `ENGINE_FEATURE_UNAVAILABLE` for the protocol version), naming the
+   * reason and the CONNACK code. `undefined` otherwise (open, or closed by `close()`).
+   */
+  get failure(): LegoError | undefined {
+    return this.#failure;
   }
 
   /** True while the client holds a connection. */
@@ -294,12 +357,15 @@ export class MqttConnection {
     });
   }
 
-  /** Resolves once connected (at once if already), rejects with `TRANSPORT_CLOSED` once closed. */
+  /**
+   * Resolves once connected (at once if already); rejects once closed, with
+   * the broker's refusal ({@link failure}) or else `TRANSPORT_CLOSED`.
+   */
   whenConnected(): Promise<void> {
     return new Promise((resolve, reject) => {
       const subscription = this.#status.subscribe((status) => {
         if (status.state === "connected") resolve();
-        else if (status.state === "closed") reject(new LegoError("TRANSPORT_CLOSED", "the MQTT connection is closed", { group: this.group }));
+        else if (status.state === "closed") reject(this.#failure ?? new LegoError("TRANSPORT_CLOSED", "the MQTT connection is closed", { group: this.group }));
         else return;
         queueMicrotask(() => { subscription.unsubscribe(); });
       });
@@ -315,6 +381,24 @@ export class MqttConnection {
     // polite DISCONNECT would wait behind it: leave at once instead (the
     // broker redelivers what was never acknowledged).
     await this.client.endAsync(!this.client.connected || this.#held > 0);
+    this.#stop();
+  }
+
+  #refusalError(code: number, refusal: PermanentRefusal): LegoError {
+    const which = this.protocolVersion === 5 ? `reason code 0x${code.toString(16).padStart(2, "0")}` : `return code ${code}`;
+    const hint = refusal.code === "ENGINE_FEATURE_UNAVAILABLE" && this.protocolVersion === 5 ? "; the broker may speak only MQTT 3.1.1 (protocolVersion: 4)" : "";
+    return new LegoError(
+      refusal.code,
+      `the MQTT broker refused the connection: ${refusal.reason} (CONNACK ${which}); not retrying${hint}`,
+      { group: this.group },
+    );
+  }
+
+  /** Ends a connection the broker refused for good: no reconnection, and MQTT.js's own timers cleared. */
+  #refused(): void {
+    this.#closed = true;
+    this.#timer?.unsubscribe();
+    this.client.end(true);
     this.#stop();
   }
 
@@ -413,7 +497,9 @@ export class MqttConnection {
 
 /**
  * Connects to an MQTT broker (MQTT 5 by default, or 3.1.1) and resolves
- * once connected, or at once with `waitForConnect: false`.
+ * once connected, or at once with `waitForConnect: false`. A refusal that
+ * retrying cannot cure (credentials, client id, ban, protocol version)
+ * rejects with that LegoError instead of retrying: see {@link MqttConnection.failure}.
  *
  * ## Example
  * ```ts
