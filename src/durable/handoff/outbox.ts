@@ -1,4 +1,4 @@
-import { BehaviorSubject, Observable, Subject, firstValueFrom, share, take, takeUntil, toArray, type SchedulerLike, type Subscription } from "rxjs";
+import { BehaviorSubject, Observable, Subject, share, takeUntil, type SchedulerLike } from "rxjs";
 import { legoMeter, withLego, type LegoDescriptor, type LegoMeter, type LegoObservable } from "../../atom/lego-descriptor.js";
 import { LegoError, isLegoError, messageOf } from "../../atom/lego-error.js";
 import {
@@ -17,6 +17,8 @@ import type { MessageHeaders, Transport } from "../../ports/transport.js";
 import { schedulerOption } from "../../time/scheduler.js";
 import { sleep } from "../../time/sleep.js";
 import { requireCodec, requireMethods } from "../durable-validate.js";
+import { OutboxFrontier } from "./outbox-frontier.js";
+import { OutboxReadAhead, type OutboxRecord } from "./outbox-read-ahead.js";
 
 /**
  * Where an outbox reads its records: a {@link LocalDurableSpool}, any
@@ -24,7 +26,8 @@ import { requireCodec, requireMethods } from "../durable-validate.js";
  * offset order from `from` (and keeps following with `follow: true`).
  */
 export interface OutboxSource<T> {
-  replay(options?: { from?: number; follow?: boolean }): Observable<{ readonly offset: number; readonly value: T }>;
+  /** `chunkSize`: how many records the outbox wants per read — a hint a source may ignore. */
+  replay(options?: { from?: number; follow?: boolean; chunkSize?: number }): Observable<{ readonly offset: number; readonly value: T }>;
 }
 
 /** Where an outbox keeps its cursor: a {@link CheckpointStore} fits. */
@@ -335,19 +338,25 @@ export class Outbox<T> {
   }
 }
 
-/** One run of an outbox: pages of records, a window of publishes, grouped checkpoint commits. */
+/** One run of an outbox: records read ahead, a window of publishes kept full, grouped checkpoint commits. */
 class OutboxRun<T> {
+  /** Unsubscribed: nothing more is reported. */
   #stopped = false;
+  /** Settled (stopped, failed, or a commit failed): no publish starts or retries. */
+  #finished = false;
   readonly #abort = new AbortController();
-  #waiting: Subscription | undefined;
-  #wake: (() => void) | undefined;
-  /** Highest offset confirmed with every one before it, and what the checkpoint holds. */
-  #frontier = -1;
+  #settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+  #reader: OutboxReadAhead<T> | undefined;
+  #frontier = new OutboxFrontier<OutboxForwarded>(-1);
+  /** What the checkpoint holds. */
   #committed = -1;
   #committing: Promise<void> | undefined;
-  /** Records the transport confirmed, not yet covered by the checkpoint (`undefined`: skipped as invalid). */
-  readonly #confirmed = new Map<number, OutboxForwarded | undefined>();
-  #commitError: unknown;
+  /** Publishes started and not settled (with their retries). */
+  #active = 0;
+  /** Publishes waiting out a backoff. */
+  #retrying = 0;
+  /** A publish the retry policy gave up on: no new publish starts; the run fails once the window drained. */
+  #failure: { readonly error: unknown } | undefined;
 
   constructor(
     private readonly outbox: Outbox<T>,
@@ -355,115 +364,96 @@ class OutboxRun<T> {
     private readonly emit: (forwarded: OutboxForwarded) => void,
   ) {}
 
-  stop(): void {
-    this.#stopped = true;
-    this.#abort.abort(new Stopped("stopped"));
-    this.#waiting?.unsubscribe();
-    this.#wake?.();
-  }
-
-  async start(): Promise<void> {
-    const { checkpoints, name } = this.settings;
-    let cursor = await checkpoints.nextOffset(name);
-    this.#frontier = cursor - 1;
-    this.#committed = cursor - 1;
-    this.#checkStopped();
-    for (;;) {
-      const page = await this.#page(cursor);
-      this.#checkStopped();
-      if (page.length === 0) {
-        this.outbox.update({ state: "idle" });
-        await this.#nextRecord(cursor);
-        this.#checkStopped();
-        continue;
-      }
-      this.outbox.update({ state: "forwarding" });
-      await this.#forward(page);
-      await this.#commit();
-      cursor = (page[page.length - 1]?.offset ?? cursor - 1) + 1;
-    }
-  }
-
-  #checkStopped(): void {
-    if (this.#stopped) throw new Stopped("stopped");
-  }
-
-  #page(from: number): Promise<{ readonly offset: number; readonly value: T }[]> {
-    return firstValueFrom(this.settings.spool.replay({ from }).pipe(take(this.settings.batchSize), toArray()));
-  }
-
-  /** Resolves when the log holds a record at `from` or later (or the run stopped). */
-  #nextRecord(from: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.#wake = resolve;
-      this.#waiting = this.settings.spool
-        .replay({ from, follow: true })
-        .pipe(take(1))
-        .subscribe({
-          next: () => {
-            resolve();
-          },
-          complete: () => {
-            resolve();
-          },
-          error: reject,
-        });
-    }).finally(() => {
-      this.#wake = undefined;
-      this.#waiting?.unsubscribe();
+  start(): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => {
+      this.#settle = { resolve, reject };
     });
+    this.#begin().catch((error: unknown) => {
+      this.#finish(error);
+    });
+    return done;
   }
 
-  /** Publishes a page in a window of `maxInFlight`, starting publishes in offset order. */
-  async #forward(page: readonly { readonly offset: number; readonly value: T }[]): Promise<void> {
-    const confirmed = this.#confirmed;
-    let next = 0;
-    let failure: { error: unknown } | undefined;
-    // A counter and one "a slot is free" promise, not a Promise.race over the
-    // whole window per confirmation (which made a 256-wide window quadratic).
-    let active = 0;
-    let slotFreed: (() => void) | undefined;
-    const advance = (): void => {
-      while (confirmed.has(this.#frontier + 1)) this.#frontier++;
-      this.#scheduleCommit();
-    };
-    const release = (): void => {
-      active--;
-      const wake = slotFreed;
-      slotFreed = undefined;
-      wake?.();
-    };
-    while ((next < page.length && failure === undefined) || active > 0) {
-      while (next < page.length && failure === undefined && active < this.settings.maxInFlight && !this.#stopped) {
-        const record = page[next++];
-        if (record === undefined) break;
-        active++;
-        this.#publish(record)
-          .then(
-            (ok) => {
-              confirmed.set(record.offset, ok);
-              advance();
-            },
-            (error: unknown) => {
-              failure ??= { error };
-            },
-          )
-          .finally(release);
-      }
-      if (active === 0) break;
-      await new Promise<void>((resolve) => {
-        slotFreed = resolve;
-      });
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#finish(new Stopped("stopped"));
+  }
+
+  async #begin(): Promise<void> {
+    const next = await this.settings.checkpoints.nextOffset(this.settings.name);
+    if (this.#finished) return;
+    this.#frontier = new OutboxFrontier<OutboxForwarded>(next - 1);
+    this.#committed = next - 1;
+    this.#reader = new OutboxReadAhead<T>(this.settings.spool, next, this.settings.batchSize, {
+      changed: () => {
+        this.#pump();
+      },
+      failed: (error) => {
+        this.#finish(error);
+      },
+    });
+    this.#reader.start();
+  }
+
+  /** Ends the run once: stops reading, cancels backoff waits, settles `start()`. */
+  #finish(error: unknown): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#reader?.stop();
+    this.#abort.abort(new Stopped("stopped"));
+    this.#settle?.reject(error);
+  }
+
+  /** Starts publishes while the window has room and records are read; reports `forwarding`/`idle`. */
+  #pump(): void {
+    const reader = this.#reader;
+    if (reader === undefined || this.#finished || this.#failure !== undefined) return;
+    let started = false;
+    while (this.#active < this.settings.maxInFlight) {
+      const record = reader.shift();
+      if (record === undefined) break;
+      if (!started) this.outbox.update({ state: "forwarding" });
+      started = true;
+      this.#send(record);
     }
-    this.#checkStopped();
-    if (failure !== undefined) {
-      await this.#commit().catch(() => undefined);
-      throw failure.error;
-    }
+    if (!started && this.#active === 0 && reader.caughtUp) this.outbox.update({ state: "idle" });
+  }
+
+  #send(record: OutboxRecord<T>): void {
+    const frontier = this.#frontier;
+    frontier.issue(record.offset);
+    this.#active++;
+    this.#publish(record).then(
+      (forwarded) => {
+        this.#active--;
+        if (this.#finished) return;
+        if (frontier.confirm(record.offset, forwarded)) this.#scheduleCommit();
+        if (this.#failure === undefined) this.#pump();
+        else this.#failWhenDrained();
+      },
+      (error: unknown) => {
+        this.#active--;
+        if (this.#finished) return;
+        this.#failure ??= { error };
+        this.#reader?.stop();
+        this.#failWhenDrained();
+      },
+    );
+  }
+
+  /** Once no publish is in flight: commits what was confirmed, then fails the run with the publish error. */
+  #failWhenDrained(): void {
+    const failure = this.#failure;
+    if (failure === undefined || this.#active > 0) return;
+    const fail = (): void => {
+      this.#finish(failure.error);
+    };
+    this.#flushCommits().then(fail, fail);
   }
 
   /** Publishes one record with retries; `undefined` when it was skipped as invalid. */
-  async #publish(record: { readonly offset: number; readonly value: T }): Promise<OutboxForwarded | undefined> {
+  async #publish(record: OutboxRecord<T>): Promise<OutboxForwarded | undefined> {
     const { transport, codec, retry, backoff, scheduler, producerId } = this.settings;
     const meter = this.outbox.meter;
     let subject: string;
@@ -483,13 +473,13 @@ class OutboxRun<T> {
     this.outbox.inFlightChanged(1);
     try {
       for (let attempt = 1; ; attempt++) {
-        this.#checkStopped();
+        this.#checkFinished();
         try {
           await transport.publish(subject, data, headers === undefined ? { messageId } : { messageId, headers });
           meter.count("acked");
           return { offset: record.offset, messageId, subject, attempts: attempt };
         } catch (error) {
-          this.#checkStopped();
+          this.#checkFinished();
           this.outbox.update({ lastError: messageOf(error) });
           if (attempt >= retry.maxAttempts || !retry.retryOn(error)) {
             meter.count("failed");
@@ -501,7 +491,13 @@ class OutboxRun<T> {
           }
           meter.count("retries");
           this.outbox.update({ state: "retrying" });
-          await sleep(delayForAttempt(backoff, attempt + 1), scheduler, this.#abort.signal);
+          this.#retrying++;
+          this.#scheduleCommit();
+          try {
+            await sleep(delayForAttempt(backoff, attempt + 1), scheduler, this.#abort.signal);
+          } finally {
+            this.#retrying--;
+          }
           this.outbox.update({ state: "forwarding" });
         }
       }
@@ -510,37 +506,56 @@ class OutboxRun<T> {
     }
   }
 
-  /** Starts a checkpoint commit of the frontier unless one is running (which picks it up when done). */
+  #checkFinished(): void {
+    if (this.#finished) throw new Stopped("stopped");
+  }
+
+  /**
+   * Commits the frontier unless a commit is running (which then commits
+   * everything confirmed meanwhile): one commit in flight, none awaited by
+   * the publishes. Emits what each commit covers, in offset order.
+   */
   #scheduleCommit(): void {
-    if (this.#committing !== undefined || this.#frontier <= this.#committed) return;
+    if (this.#committing !== undefined || this.#finished || !this.#commitDue()) return;
+    const frontier = this.#frontier;
     this.#committing = (async () => {
       try {
-        while (this.#frontier > this.#committed) {
-          const target = this.#frontier;
+        while (!this.#finished && this.#commitDue()) {
+          const target = frontier.frontier;
           await this.settings.checkpoints.commit(this.settings.name, target);
-          const from = this.#committed + 1;
           this.#committed = target;
           this.outbox.meter.count("committed");
           this.outbox.update({ nextOffset: target + 1 });
-          for (let offset = from; offset <= target; offset++) {
-            const forwarded = this.#confirmed.get(offset);
-            this.#confirmed.delete(offset);
-            if (forwarded !== undefined && !this.#stopped) this.emit(forwarded);
+          for (const forwarded of frontier.release(target)) {
+            if (this.#stopped) break;
+            this.emit(forwarded);
           }
         }
       } catch (error) {
-        this.#commitError ??= error;
+        this.#finish(error);
       } finally {
         this.#committing = undefined;
       }
     })();
   }
 
-  /** Waits until the checkpoint covers the frontier; rethrows a failed commit. */
-  async #commit(): Promise<void> {
+  /**
+   * Whether the frontier is worth a commit now: `batchSize` records past the
+   * checkpoint, or the window is empty or stuck in a retry (so nothing
+   * confirmed waits long uncovered), or the run is draining. Fast commits
+   * (an in-memory store) would otherwise cost one write per record.
+   */
+  #commitDue(): boolean {
+    const ahead = this.#frontier.frontier - this.#committed;
+    return ahead > 0 && (ahead >= this.settings.batchSize || this.#active === 0 || this.#retrying > 0 || this.#failure !== undefined);
+  }
+
+  /** Waits until the checkpoint covers the frontier (or a commit failed). */
+  async #flushCommits(): Promise<void> {
     this.#scheduleCommit();
-    while (this.#committing !== undefined) await this.#committing;
-    const failed: unknown = this.#commitError;
-    if (failed !== undefined) throw failed instanceof Error ? failed : new Error(messageOf(failed));
+    while (this.#committing !== undefined) {
+      await this.#committing;
+      this.#scheduleCommit();
+    }
   }
 }
