@@ -24,7 +24,6 @@ export class OutboxFrontier<R> {
   #firstOpen = 0;
   #frontier: number;
   #lastIssued: number;
-  readonly #index = new Map<number, number>();
 
   /** `covered`: the highest offset a previous run's checkpoint already covers (-1: none). */
   constructor(covered: number) {
@@ -46,7 +45,6 @@ export class OutboxFrontier<R> {
   issue(offset: number): void {
     if (offset <= this.#lastIssued) throw new RangeError(`offset ${offset} issued after ${this.#lastIssued}`);
     this.#lastIssued = offset;
-    this.#index.set(offset, this.#offsets.length);
     this.#offsets.push(offset);
     this.#results.push(undefined);
     this.#done.push(false);
@@ -58,9 +56,8 @@ export class OutboxFrontier<R> {
    * the frontier moved.
    */
   confirm(offset: number, result: R | undefined): boolean {
-    const at = this.#index.get(offset);
-    if (at === undefined || this.#done[at] === true) return false;
-    this.#index.delete(offset);
+    const at = this.#find(offset);
+    if (at < 0 || this.#done[at] === true) return false;
     this.#done[at] = true;
     this.#results[at] = result;
     const before = this.#firstOpen;
@@ -87,6 +84,25 @@ export class OutboxFrontier<R> {
     return out;
   }
 
+  /** The slot of an unconfirmed `offset`, or -1: where offsets run without gaps it is one subtraction away. */
+  #find(offset: number): number {
+    const offsets = this.#offsets;
+    let low = this.#firstOpen;
+    let high = offsets.length - 1;
+    const first = offsets[low];
+    if (first === undefined || offset < first) return -1;
+    const guess = low + (offset - first);
+    if (guess <= high && offsets[guess] === offset) return guess;
+    while (low <= high) {
+      const mid = (low + high) >>> 1;
+      const at = offsets[mid] ?? Infinity;
+      if (at === offset) return mid;
+      if (at < offset) low = mid + 1;
+      else high = mid - 1;
+    }
+    return -1;
+  }
+
   /** Drops released slots from the front once they are most of the arrays. */
   #compact(): void {
     if (this.#head < 1024 || this.#head * 2 < this.#offsets.length) return;
@@ -96,6 +112,5 @@ export class OutboxFrontier<R> {
     this.#done = this.#done.slice(head);
     this.#firstOpen -= head;
     this.#head = 0;
-    for (const [offset, at] of this.#index) this.#index.set(offset, at - head);
   }
 }

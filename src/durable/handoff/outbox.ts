@@ -98,7 +98,7 @@ export interface OutboxStatus {
   readonly state: "stopped" | "forwarding" | "idle" | "retrying" | "failed" | "closed";
   /** The offset the next run resumes at (one after the checkpoint). */
   readonly nextOffset: number | undefined;
-  /** Publishes awaiting confirmation. */
+  /** Publishes awaiting confirmation (a change is reported once per burst, a microtask later). */
   readonly inFlight: number;
   /** The message of the last publish error, if any. */
   readonly lastError?: string;
@@ -157,6 +157,15 @@ function validate<T>(options: OutboxOptions<T>): Settings<T> {
     group,
     onInvalid: optional("onInvalid", options.onInvalid, (n, v) => requireFunction(n, v as (report: { offset: number; error: unknown }) => void)),
   };
+}
+
+/** A record ready to publish. */
+interface OutboxMessage {
+  readonly offset: number;
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly messageId: string;
+  readonly options: { readonly messageId: string; readonly headers?: MessageHeaders };
 }
 
 /** Thrown inside a run when it was stopped; never reaches a subscriber. */
@@ -238,6 +247,7 @@ export class Outbox<T> {
   readonly #close$ = new Subject<void>();
   readonly #run$: LegoObservable<OutboxForwarded>;
   #inFlight = 0;
+  #inFlightQueued = false;
   #closed = false;
 
   private constructor(settings: Settings<T>, nextOffset: number) {
@@ -316,11 +326,21 @@ export class Outbox<T> {
     return this.#meter;
   }
 
-  /** @internal */
+  /**
+   * @internal
+   * `status$` hears the new count once the current burst of publishes and
+   * confirmations is over (a microtask later), not once per record: two
+   * frozen status objects per record were a measurable share of the cost.
+   */
   inFlightChanged(by: number): void {
     this.#inFlight += by;
     this.#meter.count("pending", by);
-    this.#update({ inFlight: this.#inFlight });
+    if (this.#inFlightQueued) return;
+    this.#inFlightQueued = true;
+    queueMicrotask(() => {
+      this.#inFlightQueued = false;
+      if (!this.#closed) this.#update({ inFlight: this.#inFlight });
+    });
   }
 
   /** @internal */
@@ -420,26 +440,60 @@ class OutboxRun<T> {
     if (!started && this.#active === 0 && reader.caughtUp) this.outbox.update({ state: "idle" });
   }
 
+  // No named closures per record here: under tsx (keepNames) each one costs
+  // an Object.defineProperty, a measurable share of a record's cost.
   #send(record: OutboxRecord<T>): void {
     const frontier = this.#frontier;
     frontier.issue(record.offset);
     this.#active++;
-    this.#publish(record).then(
-      (forwarded) => {
-        this.#active--;
-        if (this.#finished) return;
-        if (frontier.confirm(record.offset, forwarded)) this.#scheduleCommit();
-        if (this.#failure === undefined) this.#pump();
-        else this.#failWhenDrained();
+    const message = this.#prepare(record);
+    if (message === undefined) {
+      // Skipped as invalid: confirmed on a later microtask, as a publish would be (never inside #pump's loop).
+      void Promise.resolve().then(() => {
+        this.#confirmed(frontier, record.offset, undefined);
+      });
+      return;
+    }
+    this.outbox.meter.count("forwarded");
+    this.outbox.inFlightChanged(1);
+    // The first attempt straight on the transport's promise; only a failure enters the retry loop.
+    this.#attempt(message).then(
+      () => {
+        this.outbox.meter.count("acked");
+        this.outbox.inFlightChanged(-1);
+        this.#confirmed(frontier, message.offset, { offset: message.offset, messageId: message.messageId, subject: message.subject, attempts: 1 });
       },
       (error: unknown) => {
-        this.#active--;
-        if (this.#finished) return;
-        this.#failure ??= { error };
-        this.#reader?.stop();
-        this.#failWhenDrained();
+        this.#retry(message, error).then(
+          (forwarded) => {
+            this.outbox.inFlightChanged(-1);
+            this.#confirmed(frontier, message.offset, forwarded);
+          },
+          (failure: unknown) => {
+            this.outbox.inFlightChanged(-1);
+            this.#failed(failure);
+          },
+        );
       },
     );
+  }
+
+  /** A publish settled with the transport's confirmation (`forwarded`: what to emit once committed). */
+  #confirmed(frontier: OutboxFrontier<OutboxForwarded>, offset: number, forwarded: OutboxForwarded | undefined): void {
+    this.#active--;
+    if (this.#finished) return;
+    if (frontier.confirm(offset, forwarded)) this.#scheduleCommit();
+    if (this.#failure === undefined) this.#pump();
+    else this.#failWhenDrained();
+  }
+
+  /** A publish the retry policy gave up on: no new publish starts; the run fails once the window drained. */
+  #failed(error: unknown): void {
+    this.#active--;
+    if (this.#finished) return;
+    this.#failure ??= { error };
+    this.#reader?.stop();
+    this.#failWhenDrained();
   }
 
   /** Once no publish is in flight: commits what was confirmed, then fails the run with the publish error. */
@@ -452,57 +506,63 @@ class OutboxRun<T> {
     this.#flushCommits().then(fail, fail);
   }
 
-  /** Publishes one record with retries; `undefined` when it was skipped as invalid. */
-  async #publish(record: OutboxRecord<T>): Promise<OutboxForwarded | undefined> {
-    const { transport, codec, retry, backoff, scheduler, producerId } = this.settings;
-    const meter = this.outbox.meter;
-    let subject: string;
-    let data: Uint8Array;
-    let headers: MessageHeaders | undefined;
+  /** What a record publishes as; `undefined` (reported, counted `invalid`) when it cannot be encoded or given a subject. */
+  #prepare(record: OutboxRecord<T>): OutboxMessage | undefined {
     try {
-      subject = this.settings.subject(record.value, record.offset);
-      data = codec.encode(record.value);
-      headers = this.settings.headers?.(record.value, record.offset);
+      const subject = this.settings.subject(record.value, record.offset);
+      const data = this.settings.codec.encode(record.value);
+      const headers = this.settings.headers?.(record.value, record.offset);
+      const messageId = `${this.settings.producerId}:${record.offset}`;
+      return { offset: record.offset, subject, data, messageId, options: headers === undefined ? { messageId } : { messageId, headers } };
     } catch (error) {
-      meter.count("invalid");
+      this.outbox.meter.count("invalid");
       this.settings.onInvalid?.({ offset: record.offset, error });
       return undefined;
     }
-    const messageId = `${producerId}:${record.offset}`;
-    meter.count("forwarded");
-    this.outbox.inFlightChanged(1);
+  }
+
+  /** One publish; a transport that throws instead of rejecting counts as a rejection. */
+  #attempt(message: OutboxMessage): Promise<void> {
     try {
-      for (let attempt = 1; ; attempt++) {
-        this.#checkFinished();
-        try {
-          await transport.publish(subject, data, headers === undefined ? { messageId } : { messageId, headers });
-          meter.count("acked");
-          return { offset: record.offset, messageId, subject, attempts: attempt };
-        } catch (error) {
-          this.#checkFinished();
-          this.outbox.update({ lastError: messageOf(error) });
-          if (attempt >= retry.maxAttempts || !retry.retryOn(error)) {
-            meter.count("failed");
-            throw new LegoError(
-              "PUBLISH_FAILED",
-              `outbox "${this.settings.name}": publishing record ${record.offset} failed after ${attempt} attempt(s): ${messageOf(error)}`,
-              { cause: error, group: this.settings.group },
-            );
-          }
-          meter.count("retries");
-          this.outbox.update({ state: "retrying" });
-          this.#retrying++;
-          this.#scheduleCommit();
-          try {
-            await sleep(delayForAttempt(backoff, attempt + 1), scheduler, this.#abort.signal);
-          } finally {
-            this.#retrying--;
-          }
-          this.outbox.update({ state: "forwarding" });
-        }
+      return this.settings.transport.publish(message.subject, message.data, message.options);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(messageOf(error)));
+    }
+  }
+
+  /** After attempt 1 failed with `error`: backs off and tries again until it succeeds or the policy gives up (`PUBLISH_FAILED`). */
+  async #retry(message: OutboxMessage, error: unknown): Promise<OutboxForwarded> {
+    const { retry, backoff, scheduler } = this.settings;
+    const meter = this.outbox.meter;
+    for (let attempt = 1; ; attempt++) {
+      this.#checkFinished();
+      this.outbox.update({ lastError: messageOf(error) });
+      if (attempt >= retry.maxAttempts || !retry.retryOn(error)) {
+        meter.count("failed");
+        throw new LegoError(
+          "PUBLISH_FAILED",
+          `outbox "${this.settings.name}": publishing record ${message.offset} failed after ${attempt} attempt(s): ${messageOf(error)}`,
+          { cause: error, group: this.settings.group },
+        );
       }
-    } finally {
-      this.outbox.inFlightChanged(-1);
+      meter.count("retries");
+      this.outbox.update({ state: "retrying" });
+      this.#retrying++;
+      this.#scheduleCommit();
+      try {
+        await sleep(delayForAttempt(backoff, attempt + 1), scheduler, this.#abort.signal);
+      } finally {
+        this.#retrying--;
+      }
+      this.#checkFinished();
+      this.outbox.update({ state: "forwarding" });
+      try {
+        await this.#attempt(message);
+        meter.count("acked");
+        return { offset: message.offset, messageId: message.messageId, subject: message.subject, attempts: attempt + 1 };
+      } catch (next) {
+        error = next;
+      }
     }
   }
 
