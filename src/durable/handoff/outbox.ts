@@ -65,7 +65,11 @@ export interface OutboxOptions<T> {
    * {@link Outbox} on ordering). @default 1
    */
   maxInFlight?: number;
-  /** Records read from the log per page; bounds the memory a run holds. @default 256 */
+  /**
+   * Records read ahead of the publish window at most, and the records a
+   * checkpoint commit covers while a backlog drains; bounds the memory a
+   * run holds. @default 256
+   */
   batchSize?: number;
   /** Attempts per record. @default RetryPolicy.forever() except `TRANSPORT_CLOSED` */
   retry?: RetryPolicy;
@@ -193,8 +197,11 @@ class Stopped extends Error {}
  * — so the message exists if and only if the change committed.
  *
  * **The duplicate window.** A crash (or a stop) between a publish and the
- * checkpoint that covers it republishes that record on the next run: at
- * most the records of one page (`batchSize`) plus those in flight. The
+ * checkpoint that covers it republishes that record on the next run: those
+ * in flight, plus those confirmed but not yet covered — while a backlog
+ * drains a commit is written every `batchSize` records (one at a time, the
+ * next covering what was confirmed while the last was written), and at
+ * once when the window empties or a publish waits to retry. The
  * receiver removes the repeats by message id — an {@link inbox} with a
  * {@link DeduplicationStore}, or the broker's own dedupe (JetStream's
  * `Nats-Msg-Id` window). The catalog's `IdempotencyStore` part is that
