@@ -32,7 +32,8 @@ const encoder = new TextEncoder();
 const payload = (i: number): Uint8Array => encoder.encode(JSON.stringify({ sensor: `t${i % 7}`, value: 20 + (i % 100) / 10, seq: i }));
 
 section(`Outbox → JetStream (${OUTBOX_ITEMS} records, ${WINDOW} PubAcks in flight)`);
-const spool = await LocalDurableSpool.open<Uint8Array>({ db: new MemoryLevel({ valueEncoding: "view" }), name: "bench", codec: sameBytes });
+// maxPending holds the whole burst (the default would drop records past it, and the run would wait for them forever).
+const spool = await LocalDurableSpool.open<Uint8Array>({ db: new MemoryLevel({ valueEncoding: "view" }), name: "bench", codec: sameBytes, maxPending: OUTBOX_ITEMS });
 await lastValueFrom(range(0, OUTBOX_ITEMS).pipe(map(payload), spool.record()));
 const records = await firstValueFrom(spool.replay().pipe(toArray()));
 const transport = jetStreamTransport({ client, stream: "BENCH_OUT" });

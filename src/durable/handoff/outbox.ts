@@ -1,4 +1,4 @@
-import { BehaviorSubject, Observable, Subject, firstValueFrom, share, take, takeUntil, toArray, type SchedulerLike, type Subscription } from "rxjs";
+import { BehaviorSubject, Observable, Subject, share, takeUntil, type SchedulerLike } from "rxjs";
 import { legoMeter, withLego, type LegoDescriptor, type LegoMeter, type LegoObservable } from "../../atom/lego-descriptor.js";
 import { LegoError, isLegoError, messageOf } from "../../atom/lego-error.js";
 import {
@@ -17,6 +17,8 @@ import type { MessageHeaders, Transport } from "../../ports/transport.js";
 import { schedulerOption } from "../../time/scheduler.js";
 import { sleep } from "../../time/sleep.js";
 import { requireCodec, requireMethods } from "../durable-validate.js";
+import { OutboxFrontier } from "./outbox-frontier.js";
+import { OutboxReadAhead, type OutboxRecord } from "./outbox-read-ahead.js";
 
 /**
  * Where an outbox reads its records: a {@link LocalDurableSpool}, any
@@ -24,7 +26,8 @@ import { requireCodec, requireMethods } from "../durable-validate.js";
  * offset order from `from` (and keeps following with `follow: true`).
  */
 export interface OutboxSource<T> {
-  replay(options?: { from?: number; follow?: boolean }): Observable<{ readonly offset: number; readonly value: T }>;
+  /** `chunkSize`: how many records the outbox wants per read — a hint a source may ignore. */
+  replay(options?: { from?: number; follow?: boolean; chunkSize?: number }): Observable<{ readonly offset: number; readonly value: T }>;
 }
 
 /** Where an outbox keeps its cursor: a {@link CheckpointStore} fits. */
@@ -62,7 +65,11 @@ export interface OutboxOptions<T> {
    * {@link Outbox} on ordering). @default 1
    */
   maxInFlight?: number;
-  /** Records read from the log per page; bounds the memory a run holds. @default 256 */
+  /**
+   * Records read ahead of the publish window at most, and the records a
+   * checkpoint commit covers while a backlog drains; bounds the memory a
+   * run holds. @default 256
+   */
   batchSize?: number;
   /** Attempts per record. @default RetryPolicy.forever() except `TRANSPORT_CLOSED` */
   retry?: RetryPolicy;
@@ -95,7 +102,7 @@ export interface OutboxStatus {
   readonly state: "stopped" | "forwarding" | "idle" | "retrying" | "failed" | "closed";
   /** The offset the next run resumes at (one after the checkpoint). */
   readonly nextOffset: number | undefined;
-  /** Publishes awaiting confirmation. */
+  /** Publishes awaiting confirmation (a change is reported once per burst, a microtask later). */
   readonly inFlight: number;
   /** The message of the last publish error, if any. */
   readonly lastError?: string;
@@ -156,6 +163,15 @@ function validate<T>(options: OutboxOptions<T>): Settings<T> {
   };
 }
 
+/** A record ready to publish. */
+interface OutboxMessage {
+  readonly offset: number;
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly messageId: string;
+  readonly options: { readonly messageId: string; readonly headers?: MessageHeaders };
+}
+
 /** Thrown inside a run when it was stopped; never reaches a subscriber. */
 class Stopped extends Error {}
 
@@ -181,8 +197,11 @@ class Stopped extends Error {}
  * — so the message exists if and only if the change committed.
  *
  * **The duplicate window.** A crash (or a stop) between a publish and the
- * checkpoint that covers it republishes that record on the next run: at
- * most the records of one page (`batchSize`) plus those in flight. The
+ * checkpoint that covers it republishes that record on the next run: those
+ * in flight, plus those confirmed but not yet covered — while a backlog
+ * drains a commit is written every `batchSize` records (one at a time, the
+ * next covering what was confirmed while the last was written), and at
+ * once when the window empties or a publish waits to retry. The
  * receiver removes the repeats by message id — an {@link inbox} with a
  * {@link DeduplicationStore}, or the broker's own dedupe (JetStream's
  * `Nats-Msg-Id` window). The catalog's `IdempotencyStore` part is that
@@ -235,6 +254,7 @@ export class Outbox<T> {
   readonly #close$ = new Subject<void>();
   readonly #run$: LegoObservable<OutboxForwarded>;
   #inFlight = 0;
+  #inFlightQueued = false;
   #closed = false;
 
   private constructor(settings: Settings<T>, nextOffset: number) {
@@ -313,11 +333,21 @@ export class Outbox<T> {
     return this.#meter;
   }
 
-  /** @internal */
+  /**
+   * @internal
+   * `status$` hears the new count once the current burst of publishes and
+   * confirmations is over (a microtask later), not once per record: two
+   * frozen status objects per record were a measurable share of the cost.
+   */
   inFlightChanged(by: number): void {
     this.#inFlight += by;
     this.#meter.count("pending", by);
-    this.#update({ inFlight: this.#inFlight });
+    if (this.#inFlightQueued) return;
+    this.#inFlightQueued = true;
+    queueMicrotask(() => {
+      this.#inFlightQueued = false;
+      if (!this.#closed) this.#update({ inFlight: this.#inFlight });
+    });
   }
 
   /** @internal */
@@ -335,19 +365,25 @@ export class Outbox<T> {
   }
 }
 
-/** One run of an outbox: pages of records, a window of publishes, grouped checkpoint commits. */
+/** One run of an outbox: records read ahead, a window of publishes kept full, grouped checkpoint commits. */
 class OutboxRun<T> {
+  /** Unsubscribed: nothing more is reported. */
   #stopped = false;
+  /** Settled (stopped, failed, or a commit failed): no publish starts or retries. */
+  #finished = false;
   readonly #abort = new AbortController();
-  #waiting: Subscription | undefined;
-  #wake: (() => void) | undefined;
-  /** Highest offset confirmed with every one before it, and what the checkpoint holds. */
-  #frontier = -1;
+  #settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+  #reader: OutboxReadAhead<T> | undefined;
+  #frontier = new OutboxFrontier<OutboxForwarded>(-1);
+  /** What the checkpoint holds. */
   #committed = -1;
   #committing: Promise<void> | undefined;
-  /** Records the transport confirmed, not yet covered by the checkpoint (`undefined`: skipped as invalid). */
-  readonly #confirmed = new Map<number, OutboxForwarded | undefined>();
-  #commitError: unknown;
+  /** Publishes started and not settled (with their retries). */
+  #active = 0;
+  /** Publishes waiting out a backoff. */
+  #retrying = 0;
+  /** A publish the retry policy gave up on: no new publish starts; the run fails once the window drained. */
+  #failure: { readonly error: unknown } | undefined;
 
   constructor(
     private readonly outbox: Outbox<T>,
@@ -355,192 +391,238 @@ class OutboxRun<T> {
     private readonly emit: (forwarded: OutboxForwarded) => void,
   ) {}
 
-  stop(): void {
-    this.#stopped = true;
-    this.#abort.abort(new Stopped("stopped"));
-    this.#waiting?.unsubscribe();
-    this.#wake?.();
-  }
-
-  async start(): Promise<void> {
-    const { checkpoints, name } = this.settings;
-    let cursor = await checkpoints.nextOffset(name);
-    this.#frontier = cursor - 1;
-    this.#committed = cursor - 1;
-    this.#checkStopped();
-    for (;;) {
-      const page = await this.#page(cursor);
-      this.#checkStopped();
-      if (page.length === 0) {
-        this.outbox.update({ state: "idle" });
-        await this.#nextRecord(cursor);
-        this.#checkStopped();
-        continue;
-      }
-      this.outbox.update({ state: "forwarding" });
-      await this.#forward(page);
-      await this.#commit();
-      cursor = (page[page.length - 1]?.offset ?? cursor - 1) + 1;
-    }
-  }
-
-  #checkStopped(): void {
-    if (this.#stopped) throw new Stopped("stopped");
-  }
-
-  #page(from: number): Promise<{ readonly offset: number; readonly value: T }[]> {
-    return firstValueFrom(this.settings.spool.replay({ from }).pipe(take(this.settings.batchSize), toArray()));
-  }
-
-  /** Resolves when the log holds a record at `from` or later (or the run stopped). */
-  #nextRecord(from: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.#wake = resolve;
-      this.#waiting = this.settings.spool
-        .replay({ from, follow: true })
-        .pipe(take(1))
-        .subscribe({
-          next: () => {
-            resolve();
-          },
-          complete: () => {
-            resolve();
-          },
-          error: reject,
-        });
-    }).finally(() => {
-      this.#wake = undefined;
-      this.#waiting?.unsubscribe();
+  start(): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => {
+      this.#settle = { resolve, reject };
     });
+    this.#begin().catch((error: unknown) => {
+      this.#finish(error);
+    });
+    return done;
   }
 
-  /** Publishes a page in a window of `maxInFlight`, starting publishes in offset order. */
-  async #forward(page: readonly { readonly offset: number; readonly value: T }[]): Promise<void> {
-    const confirmed = this.#confirmed;
-    let next = 0;
-    let failure: { error: unknown } | undefined;
-    // A counter and one "a slot is free" promise, not a Promise.race over the
-    // whole window per confirmation (which made a 256-wide window quadratic).
-    let active = 0;
-    let slotFreed: (() => void) | undefined;
-    const advance = (): void => {
-      while (confirmed.has(this.#frontier + 1)) this.#frontier++;
-      this.#scheduleCommit();
-    };
-    const release = (): void => {
-      active--;
-      const wake = slotFreed;
-      slotFreed = undefined;
-      wake?.();
-    };
-    while ((next < page.length && failure === undefined) || active > 0) {
-      while (next < page.length && failure === undefined && active < this.settings.maxInFlight && !this.#stopped) {
-        const record = page[next++];
-        if (record === undefined) break;
-        active++;
-        this.#publish(record)
-          .then(
-            (ok) => {
-              confirmed.set(record.offset, ok);
-              advance();
-            },
-            (error: unknown) => {
-              failure ??= { error };
-            },
-          )
-          .finally(release);
-      }
-      if (active === 0) break;
-      await new Promise<void>((resolve) => {
-        slotFreed = resolve;
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#finish(new Stopped("stopped"));
+  }
+
+  async #begin(): Promise<void> {
+    const next = await this.settings.checkpoints.nextOffset(this.settings.name);
+    if (this.#finished) return;
+    this.#frontier = new OutboxFrontier<OutboxForwarded>(next - 1);
+    this.#committed = next - 1;
+    this.#reader = new OutboxReadAhead<T>(this.settings.spool, next, this.settings.batchSize, {
+      changed: () => {
+        this.#pump();
+      },
+      failed: (error) => {
+        this.#finish(error);
+      },
+    });
+    this.#reader.start();
+  }
+
+  /** Ends the run once: stops reading, cancels backoff waits, settles `start()`. */
+  #finish(error: unknown): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#reader?.stop();
+    this.#abort.abort(new Stopped("stopped"));
+    this.#settle?.reject(error);
+  }
+
+  /** Starts publishes while the window has room and records are read; reports `forwarding`/`idle`. */
+  #pump(): void {
+    const reader = this.#reader;
+    if (reader === undefined || this.#finished || this.#failure !== undefined) return;
+    let started = false;
+    while (this.#active < this.settings.maxInFlight) {
+      const record = reader.shift();
+      if (record === undefined) break;
+      if (!started) this.outbox.update({ state: "forwarding" });
+      started = true;
+      this.#send(record);
+    }
+    if (!started && this.#active === 0 && reader.caughtUp) this.outbox.update({ state: "idle" });
+  }
+
+  // No named closures per record here: under tsx (keepNames) each one costs
+  // an Object.defineProperty, a measurable share of a record's cost.
+  #send(record: OutboxRecord<T>): void {
+    const frontier = this.#frontier;
+    frontier.issue(record.offset);
+    this.#active++;
+    const message = this.#prepare(record);
+    if (message === undefined) {
+      // Skipped as invalid: confirmed on a later microtask, as a publish would be (never inside #pump's loop).
+      void Promise.resolve().then(() => {
+        this.#confirmed(frontier, record.offset, undefined);
       });
+      return;
     }
-    this.#checkStopped();
-    if (failure !== undefined) {
-      await this.#commit().catch(() => undefined);
-      throw failure.error;
-    }
+    this.outbox.meter.count("forwarded");
+    this.outbox.inFlightChanged(1);
+    // The first attempt straight on the transport's promise; only a failure enters the retry loop.
+    this.#attempt(message).then(
+      () => {
+        this.outbox.meter.count("acked");
+        this.outbox.inFlightChanged(-1);
+        this.#confirmed(frontier, message.offset, { offset: message.offset, messageId: message.messageId, subject: message.subject, attempts: 1 });
+      },
+      (error: unknown) => {
+        this.#retry(message, error).then(
+          (forwarded) => {
+            this.outbox.inFlightChanged(-1);
+            this.#confirmed(frontier, message.offset, forwarded);
+          },
+          (failure: unknown) => {
+            this.outbox.inFlightChanged(-1);
+            this.#failed(failure);
+          },
+        );
+      },
+    );
   }
 
-  /** Publishes one record with retries; `undefined` when it was skipped as invalid. */
-  async #publish(record: { readonly offset: number; readonly value: T }): Promise<OutboxForwarded | undefined> {
-    const { transport, codec, retry, backoff, scheduler, producerId } = this.settings;
-    const meter = this.outbox.meter;
-    let subject: string;
-    let data: Uint8Array;
-    let headers: MessageHeaders | undefined;
+  /** A publish settled with the transport's confirmation (`forwarded`: what to emit once committed). */
+  #confirmed(frontier: OutboxFrontier<OutboxForwarded>, offset: number, forwarded: OutboxForwarded | undefined): void {
+    this.#active--;
+    if (this.#finished) return;
+    if (frontier.confirm(offset, forwarded)) this.#scheduleCommit();
+    if (this.#failure === undefined) this.#pump();
+    else this.#failWhenDrained();
+  }
+
+  /** A publish the retry policy gave up on: no new publish starts; the run fails once the window drained. */
+  #failed(error: unknown): void {
+    this.#active--;
+    if (this.#finished) return;
+    this.#failure ??= { error };
+    this.#reader?.stop();
+    this.#failWhenDrained();
+  }
+
+  /** Once no publish is in flight: commits what was confirmed, then fails the run with the publish error. */
+  #failWhenDrained(): void {
+    const failure = this.#failure;
+    if (failure === undefined || this.#active > 0) return;
+    const fail = (): void => {
+      this.#finish(failure.error);
+    };
+    this.#flushCommits().then(fail, fail);
+  }
+
+  /** What a record publishes as; `undefined` (reported, counted `invalid`) when it cannot be encoded or given a subject. */
+  #prepare(record: OutboxRecord<T>): OutboxMessage | undefined {
     try {
-      subject = this.settings.subject(record.value, record.offset);
-      data = codec.encode(record.value);
-      headers = this.settings.headers?.(record.value, record.offset);
+      const subject = this.settings.subject(record.value, record.offset);
+      const data = this.settings.codec.encode(record.value);
+      const headers = this.settings.headers?.(record.value, record.offset);
+      const messageId = `${this.settings.producerId}:${record.offset}`;
+      return { offset: record.offset, subject, data, messageId, options: headers === undefined ? { messageId } : { messageId, headers } };
     } catch (error) {
-      meter.count("invalid");
+      this.outbox.meter.count("invalid");
       this.settings.onInvalid?.({ offset: record.offset, error });
       return undefined;
     }
-    const messageId = `${producerId}:${record.offset}`;
-    meter.count("forwarded");
-    this.outbox.inFlightChanged(1);
+  }
+
+  /** One publish; a transport that throws instead of rejecting counts as a rejection. */
+  #attempt(message: OutboxMessage): Promise<void> {
     try {
-      for (let attempt = 1; ; attempt++) {
-        this.#checkStopped();
-        try {
-          await transport.publish(subject, data, headers === undefined ? { messageId } : { messageId, headers });
-          meter.count("acked");
-          return { offset: record.offset, messageId, subject, attempts: attempt };
-        } catch (error) {
-          this.#checkStopped();
-          this.outbox.update({ lastError: messageOf(error) });
-          if (attempt >= retry.maxAttempts || !retry.retryOn(error)) {
-            meter.count("failed");
-            throw new LegoError(
-              "PUBLISH_FAILED",
-              `outbox "${this.settings.name}": publishing record ${record.offset} failed after ${attempt} attempt(s): ${messageOf(error)}`,
-              { cause: error, group: this.settings.group },
-            );
-          }
-          meter.count("retries");
-          this.outbox.update({ state: "retrying" });
-          await sleep(delayForAttempt(backoff, attempt + 1), scheduler, this.#abort.signal);
-          this.outbox.update({ state: "forwarding" });
-        }
-      }
-    } finally {
-      this.outbox.inFlightChanged(-1);
+      return this.settings.transport.publish(message.subject, message.data, message.options);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(messageOf(error)));
     }
   }
 
-  /** Starts a checkpoint commit of the frontier unless one is running (which picks it up when done). */
+  /** After attempt 1 failed with `error`: backs off and tries again until it succeeds or the policy gives up (`PUBLISH_FAILED`). */
+  async #retry(message: OutboxMessage, error: unknown): Promise<OutboxForwarded> {
+    const { retry, backoff, scheduler } = this.settings;
+    const meter = this.outbox.meter;
+    for (let attempt = 1; ; attempt++) {
+      this.#checkFinished();
+      this.outbox.update({ lastError: messageOf(error) });
+      if (attempt >= retry.maxAttempts || !retry.retryOn(error)) {
+        meter.count("failed");
+        throw new LegoError(
+          "PUBLISH_FAILED",
+          `outbox "${this.settings.name}": publishing record ${message.offset} failed after ${attempt} attempt(s): ${messageOf(error)}`,
+          { cause: error, group: this.settings.group },
+        );
+      }
+      meter.count("retries");
+      this.outbox.update({ state: "retrying" });
+      this.#retrying++;
+      this.#scheduleCommit();
+      try {
+        await sleep(delayForAttempt(backoff, attempt + 1), scheduler, this.#abort.signal);
+      } finally {
+        this.#retrying--;
+      }
+      this.#checkFinished();
+      this.outbox.update({ state: "forwarding" });
+      try {
+        await this.#attempt(message);
+        meter.count("acked");
+        return { offset: message.offset, messageId: message.messageId, subject: message.subject, attempts: attempt + 1 };
+      } catch (next) {
+        error = next;
+      }
+    }
+  }
+
+  #checkFinished(): void {
+    if (this.#finished) throw new Stopped("stopped");
+  }
+
+  /**
+   * Commits the frontier unless a commit is running (which then commits
+   * everything confirmed meanwhile): one commit in flight, none awaited by
+   * the publishes. Emits what each commit covers, in offset order.
+   */
   #scheduleCommit(): void {
-    if (this.#committing !== undefined || this.#frontier <= this.#committed) return;
+    if (this.#committing !== undefined || this.#finished || !this.#commitDue()) return;
+    const frontier = this.#frontier;
     this.#committing = (async () => {
       try {
-        while (this.#frontier > this.#committed) {
-          const target = this.#frontier;
+        while (!this.#finished && this.#commitDue()) {
+          const target = frontier.frontier;
           await this.settings.checkpoints.commit(this.settings.name, target);
-          const from = this.#committed + 1;
           this.#committed = target;
           this.outbox.meter.count("committed");
           this.outbox.update({ nextOffset: target + 1 });
-          for (let offset = from; offset <= target; offset++) {
-            const forwarded = this.#confirmed.get(offset);
-            this.#confirmed.delete(offset);
-            if (forwarded !== undefined && !this.#stopped) this.emit(forwarded);
+          for (const forwarded of frontier.release(target)) {
+            if (this.#stopped) break;
+            this.emit(forwarded);
           }
         }
       } catch (error) {
-        this.#commitError ??= error;
+        this.#finish(error);
       } finally {
         this.#committing = undefined;
       }
     })();
   }
 
-  /** Waits until the checkpoint covers the frontier; rethrows a failed commit. */
-  async #commit(): Promise<void> {
+  /**
+   * Whether the frontier is worth a commit now: `batchSize` records past the
+   * checkpoint, or the window is empty or stuck in a retry (so nothing
+   * confirmed waits long uncovered), or the run is draining. Fast commits
+   * (an in-memory store) would otherwise cost one write per record.
+   */
+  #commitDue(): boolean {
+    const ahead = this.#frontier.frontier - this.#committed;
+    return ahead > 0 && (ahead >= this.settings.batchSize || this.#active === 0 || this.#retrying > 0 || this.#failure !== undefined);
+  }
+
+  /** Waits until the checkpoint covers the frontier (or a commit failed). */
+  async #flushCommits(): Promise<void> {
     this.#scheduleCommit();
-    while (this.#committing !== undefined) await this.#committing;
-    const failed: unknown = this.#commitError;
-    if (failed !== undefined) throw failed instanceof Error ? failed : new Error(messageOf(failed));
+    while (this.#committing !== undefined) {
+      await this.#committing;
+      this.#scheduleCommit();
+    }
   }
 }

@@ -51,16 +51,37 @@ export function confirmByReceipt(inner: Transport, options: ConfirmByReceiptOpti
   const timeout = requirePositive("timeout", options.timeout);
   const group = optionalGroup(options.group);
   const scheduler = schedulerOption(options.scheduler, group);
-  const meter = legoMeter("Outbox", { name: `receipts:${receipts}`, group }, ["confirmed", "timedOut", "receipts"]);
+  const meter = legoMeter("Outbox", { name: `receipts:${receipts}`, group }, ["confirmed", "timedOut", "receipts", "relistens"]);
   const waiting = new Map<string, () => void>();
   let listening: Subscription | undefined;
 
+  // A receipt subscription can fail (MQTT: the connection closed before
+  // SUBACK, e.g. the broker restarting while a device starts). It is made
+  // again on the next publish: without that, the error went unhandled
+  // (crashing the process) and, if survived, every later publish timed out
+  // for want of a listener — a forwarder stuck on one record. Receipts
+  // missed meanwhile end in TIMEOUT, a republish and a fresh receipt.
   const listen = (): void => {
-    listening ??= inner.subscribe(receipts).subscribe((message) => {
-      meter.count("receipts");
-      const id = message.messageId ?? decoder.decode(message.data);
-      waiting.get(id)?.();
+    if (listening !== undefined) return;
+    // Only one subscription lives at a time: a new one is made once the last ended.
+    const state = { ended: false };
+    const end = (): void => {
+      state.ended = true;
+      listening = undefined;
+    };
+    const subscription = inner.subscribe(receipts).subscribe({
+      next: (message) => {
+        meter.count("receipts");
+        const id = message.messageId ?? decoder.decode(message.data);
+        waiting.get(id)?.();
+      },
+      error: () => {
+        meter.count("relistens");
+        end();
+      },
+      complete: end,
     });
+    if (!state.ended) listening = subscription;
   };
 
   const publish = async (subject: string, data: Uint8Array, publishOptions: PublishOptions = {}): Promise<void> => {

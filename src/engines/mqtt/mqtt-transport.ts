@@ -56,6 +56,8 @@ export class MqttTransport implements Transport {
   #replySubscription: { unsubscribe(): void } | undefined;
   #next = 0;
   readonly #scheduler: SchedulerLike;
+  #lastSubject: string | undefined;
+  #lastTopic = "";
 
   constructor(options: MqttTransportOptions) {
     requireObject("options", options);
@@ -72,7 +74,12 @@ export class MqttTransport implements Transport {
   }
 
   publish(subject: string, data: Uint8Array, options: PublishOptions = {}): Promise<void> {
-    const topic = subjectToTopic(requireNonEmptyString("subject", subject));
+    // A forwarder publishes to the same subject over and over: map it to its topic once.
+    if (subject !== this.#lastSubject) {
+      this.#lastTopic = subjectToTopic(requireNonEmptyString("subject", subject));
+      this.#lastSubject = subject;
+    }
+    const topic = this.#lastTopic;
     this.#meter.count("published");
     return this.connection.publish(topic, data, publishMeta(options));
   }

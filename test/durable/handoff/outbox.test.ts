@@ -1,5 +1,7 @@
 import { rm } from "node:fs/promises";
-import { firstValueFrom, lastValueFrom, filter, of, take, toArray, type Subscription } from "rxjs";
+import fc from "fast-check";
+import { MemoryLevel } from "memory-level";
+import { Subject, firstValueFrom, lastValueFrom, filter, of, take, toArray, type Subscription } from "rxjs";
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from "vitest";
 import {
   BackoffPolicy,
@@ -9,8 +11,11 @@ import {
   ManualClock,
   MemoryDeduplicationStore,
   Outbox,
+  LegoError,
   RetryPolicy,
+  confirmByReceipt,
   inbox,
+  sendReceipts,
   isLegoError,
   type LegoObservable,
   type OutboxForwarded,
@@ -19,6 +24,7 @@ import {
   type Transport,
   type TransportMessage,
 } from "../../../src/index.js";
+import { OutboxFrontier } from "../../../src/durable/handoff/outbox-frontier.js";
 import { backends, tempLocation, type BackendHandle } from "../backends.js";
 
 const decode = (message: TransportMessage): unknown => JSON.parse(new TextDecoder().decode(message.data));
@@ -298,5 +304,386 @@ describe("Outbox on LevelDB on disk across a real restart", () => {
     } finally {
       await rm(location, { recursive: true, force: true });
     }
+  });
+});
+
+/** Lets pending promise callbacks and LevelDB reads run (no timers), at most `rounds` macrotask turns. */
+async function settle(until: () => boolean = () => false, rounds = 200): Promise<void> {
+  for (let i = 0; i < rounds && !until(); i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A transport whose publishes wait until the test confirms them (or fails them), in any order. */
+function held(inner: InProcessTransport): Transport & { waiting: Map<number, { resolve: () => void; reject: (e: Error) => void }>; confirmed: Set<number>; peak: number } {
+  const waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  const confirmed = new Set<number>();
+  const wrapper = {
+    ...flaky(inner, 0),
+    waiting,
+    confirmed,
+    peak: 0,
+    publish(_subject: string, _data: Uint8Array, options?: PublishOptions): Promise<void> {
+      const offset = Number((options?.messageId ?? "").split(":")[1]);
+      return new Promise<void>((resolve, reject) => {
+        waiting.set(offset, {
+          resolve: () => {
+            waiting.delete(offset);
+            confirmed.add(offset);
+            resolve();
+          },
+          reject: (error) => {
+            waiting.delete(offset);
+            reject(error);
+          },
+        });
+        wrapper.peak = Math.max(wrapper.peak, waiting.size);
+      });
+    },
+  };
+  return wrapper;
+}
+
+describe("OutboxFrontier", () => {
+  it("never passes an issued offset that is not confirmed, whatever the order of confirmations (property)", () => {
+    fc.assert(
+      fc.property(
+        // offsets with gaps (records a source dropped), then a confirmation order
+        fc.uniqueArray(fc.integer({ min: 0, max: 200 }), { minLength: 1, maxLength: 60 }).chain((offsets) => {
+          const sorted = [...offsets].sort((a, b) => a - b);
+          return fc.tuple(fc.constant(sorted), fc.shuffledSubarray(sorted, { minLength: 0, maxLength: sorted.length }));
+        }),
+        fc.integer({ min: 0, max: 5 }),
+        ([issued, order], releaseEvery) => {
+          const frontier = new OutboxFrontier<number>(-1);
+          for (const offset of issued) frontier.issue(offset);
+          const done = new Set<number>();
+          const released: number[] = [];
+          order.forEach((offset, i) => {
+            frontier.confirm(offset, offset);
+            done.add(offset);
+            // the frontier: the last of the longest confirmed prefix of what was issued
+            let expected = -1;
+            for (const o of issued) {
+              if (!done.has(o)) break;
+              expected = o;
+            }
+            expect(frontier.frontier).toBe(expected);
+            for (const o of issued) if (o <= frontier.frontier) expect(done.has(o)).toBe(true);
+            if (releaseEvery > 0 && i % releaseEvery === 0) released.push(...frontier.release(frontier.frontier));
+          });
+          released.push(...frontier.release(frontier.frontier));
+          // released results: exactly the covered prefix, in offset order, once each
+          expect(released).toEqual(issued.filter((o) => o <= frontier.frontier));
+        },
+      ),
+    );
+  });
+
+  it("refuses an offset issued out of order, ignores a repeated or unknown confirmation, and compacts what it released", () => {
+    const frontier = new OutboxFrontier<string>(9);
+    expect(() => {
+      frontier.issue(9);
+    }).toThrow(RangeError);
+    for (let offset = 10; offset < 5000; offset++) frontier.issue(offset);
+    expect(frontier.confirm(11, "b")).toBe(false);
+    expect(frontier.confirm(10, "a")).toBe(true);
+    expect(frontier.confirm(10, "again")).toBe(false);
+    expect(frontier.confirm(4, "unknown")).toBe(false);
+    expect(frontier.frontier).toBe(11);
+    expect(frontier.release(100)).toEqual(["a", "b"]);
+    for (let offset = 12; offset < 5000; offset++) frontier.confirm(offset, undefined);
+    expect(frontier.frontier).toBe(4999);
+    expect(frontier.release(3000)).toEqual([]);
+    expect(frontier.size).toBe(1999);
+    frontier.issue(5000);
+    expect(frontier.confirm(5000, "last")).toBe(true);
+    expect(frontier.release(6000)).toEqual(["last"]);
+    expect(frontier.size).toBe(0);
+  });
+});
+
+describe("Outbox window, read-ahead and grouped commits", () => {
+  let spool: LocalDurableSpool<{ n: number }>;
+  let transport: InProcessTransport;
+
+  beforeEach(async () => {
+    spool = await LocalDurableSpool.open<{ n: number }>({ db: new MemoryLevel<string, Uint8Array>({ keyEncoding: "utf8", valueEncoding: "view" }), name: "out" });
+    transport = new InProcessTransport();
+  });
+  afterEach(async () => {
+    await spool.close();
+  });
+
+  const record = (count: number, start = 0): Promise<unknown> =>
+    lastValueFrom(of(...Array.from({ length: count }, (_, i) => ({ n: start + i }))).pipe(spool.record()));
+
+  it("keeps maxInFlight publishes outstanding across page boundaries", async () => {
+    await record(40);
+    const broker = held(transport);
+    const outbox = await Outbox.open<{ n: number }>({ spool, transport: broker, subject: "o", checkpoints: spool.checkpoints, name: "w", producerId: "p", maxInFlight: 5, batchSize: 3 });
+    const done = firstValueFrom(outbox.run().pipe(take(40), toArray()));
+    const inFlight: number[] = [];
+    for (let next = 0; next < 40; next++) {
+      await settle(() => broker.waiting.size === Math.min(5, 40 - next));
+      inFlight.push(broker.waiting.size);
+      broker.waiting.get(next)?.resolve();
+    }
+    // With pages of 3 the old run drained its window at every page end (never more than 3 out).
+    expect(inFlight).toEqual(Array.from({ length: 40 }, (_, next) => Math.min(5, 40 - next)));
+    expect(broker.peak).toBe(5);
+    expect((await done).map((f) => f.offset)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(await spool.checkpoints.get("w")).toBe(39);
+    await outbox.close();
+  });
+
+  it("moves the cursor only over confirmed offsets when confirmations arrive out of order (property); a restart resends, never skips", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.infiniteStream(fc.nat()),
+        async (count, maxInFlight, batchSize, picks) => {
+          const db = new MemoryLevel<string, Uint8Array>({ keyEncoding: "utf8", valueEncoding: "view" });
+          const log = await LocalDurableSpool.open<{ n: number }>({ db, name: "prop" });
+          await lastValueFrom(of(...Array.from({ length: count }, (_, n) => ({ n }))).pipe(log.record()));
+          const broker = held(transport);
+          const commits: number[] = [];
+          const checkpoints = {
+            nextOffset: (name: string) => log.checkpoints.nextOffset(name),
+            commit: (name: string, offset: number) => {
+              // every offset the commit covers was confirmed by the transport
+              for (let o = 0; o <= offset; o++) expect(broker.confirmed.has(o)).toBe(true);
+              commits.push(offset);
+              return log.checkpoints.commit(name, offset);
+            },
+          };
+          const outbox = await Outbox.open<{ n: number }>({ spool: log, transport: broker, subject: "o", checkpoints, name: "c", producerId: "p", maxInFlight, batchSize });
+          const emitted: number[] = [];
+          const running = outbox.run().subscribe((f) => emitted.push(f.offset));
+          const pick = picks[Symbol.iterator]();
+          // Confirm a random one of the publishes in flight, until all are; stop halfway once to "crash".
+          const crashAt = Math.floor(count / 2);
+          while (broker.confirmed.size < crashAt) {
+            await settle(() => broker.waiting.size > 0);
+            const keys = [...broker.waiting.keys()];
+            broker.waiting.get(keys[(pick.next().value as number) % keys.length] ?? -1)?.resolve();
+          }
+          await settle();
+          running.unsubscribe(); // a crash: publishes in flight are abandoned
+          await outbox.close();
+          const resumeAt = await log.checkpoints.nextOffset("c");
+          for (let o = 0; o < resumeAt; o++) expect(broker.confirmed.has(o)).toBe(true);
+          expect(emitted).toEqual(Array.from({ length: emitted.length }, (_, i) => i));
+          expect(emitted.length).toBeLessThanOrEqual(resumeAt);
+          expect([...commits].sort((a, b) => a - b)).toEqual(commits);
+          // The restart forwards everything from its checkpoint: nothing before it is lost.
+          for (const pending of broker.waiting.values()) pending.reject(new Error("abandoned"));
+          const again = held(transport);
+          const second = await Outbox.open<{ n: number }>({ spool: log, transport: again, subject: "o", checkpoints: log.checkpoints, name: "c", producerId: "p", maxInFlight, batchSize });
+          const rest = count - resumeAt;
+          const restDone = rest === 0 ? Promise.resolve([]) : firstValueFrom(second.run().pipe(take(rest), toArray()));
+          while (again.confirmed.size < rest) {
+            await settle(() => again.waiting.size > 0);
+            const keys = [...again.waiting.keys()];
+            again.waiting.get(keys[(pick.next().value as number) % keys.length] ?? -1)?.resolve();
+          }
+          expect((await restDone).map((f) => f.offset)).toEqual(Array.from({ length: rest }, (_, i) => resumeAt + i));
+          await second.close();
+          await log.close();
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it("does not wait for a checkpoint commit to publish on (one commit in flight, the next covers what was confirmed meanwhile)", async () => {
+    await record(30);
+    const commits: { offset: number; done: () => void }[] = [];
+    const checkpoints = {
+      nextOffset: () => Promise.resolve(0),
+      commit: (_name: string, offset: number) => new Promise<void>((resolve) => commits.push({ offset, done: resolve })),
+    };
+    const outbox = await Outbox.open<{ n: number }>({ spool, transport, subject: "o", checkpoints, name: "g", producerId: "p", maxInFlight: 4, batchSize: 4 });
+    const emitted: number[] = [];
+    const running = outbox.run().subscribe((f) => emitted.push(f.offset));
+    await settle(() => outbox.lego.counters.acked === 30);
+    // All 30 published while the first commit is still being written; nothing emitted before a commit covers it.
+    expect(outbox.lego.counters.acked).toBe(30);
+    expect(commits).toHaveLength(1);
+    expect(emitted).toEqual([]);
+    commits[0]?.done();
+    await settle(() => commits.length === 2);
+    expect(commits.map((c) => c.offset)).toEqual([commits[0]?.offset, 29]);
+    expect(emitted).toEqual(Array.from({ length: (commits[0]?.offset ?? 0) + 1 }, (_, i) => i));
+    commits[1]?.done();
+    await settle(() => emitted.length === 30);
+    expect(emitted).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(outbox.lego.counters.committed).toBe(2);
+    running.unsubscribe();
+    await outbox.close();
+  });
+
+  it("groups the commits of a backlog: about one per batchSize records, not one per record", async () => {
+    await record(1000);
+    const outbox = await Outbox.open<{ n: number }>({ spool, transport, subject: "o", checkpoints: spool.checkpoints, name: "b", producerId: "p", maxInFlight: 64, batchSize: 100 });
+    await firstValueFrom(outbox.run().pipe(filter((f) => f.offset === 999)));
+    expect(outbox.lego.counters.committed).toBeLessThanOrEqual(12);
+    expect(await spool.checkpoints.get("b")).toBe(999);
+    await outbox.close();
+  });
+
+  it("follows new records with one follow replay once caught up, and reads a burst in bounded pieces", async () => {
+    const replays: { from?: number; follow?: boolean; chunkSize?: number }[] = [];
+    const source = {
+      replay: (options: { from?: number; follow?: boolean; chunkSize?: number } = {}) => {
+        replays.push(options);
+        return spool.replay(options);
+      },
+    };
+    const broker = held(transport);
+    const outbox = await Outbox.open<{ n: number }>({ spool: source, transport: broker, subject: "o", checkpoints: spool.checkpoints, name: "f", producerId: "p", maxInFlight: 2, batchSize: 8 });
+    const forwarded: number[] = [];
+    const running = outbox.run().subscribe((f) => forwarded.push(f.offset));
+    const confirmUntil = async (count: number): Promise<void> => {
+      while (forwarded.length < count) {
+        await settle(() => broker.waiting.size > 0 || forwarded.length >= count);
+        for (const pending of [...broker.waiting.values()]) pending.resolve();
+        await settle(() => broker.waiting.size > 0 || forwarded.length >= count, 5);
+      }
+    };
+    await firstValueFrom(outbox.status$.pipe(filter((s) => s.state === "idle")));
+    for (let i = 0; i < 5; i++) {
+      await record(1, i);
+      await confirmUntil(i + 1);
+    }
+    expect(forwarded).toEqual([0, 1, 2, 3, 4]);
+    // an empty plain read, then one follow replay delivered all five
+    expect(replays.map((r) => r.follow === true)).toEqual([false, true]);
+    // a burst while the window (2) is busy: the buffer fills to 8 and the follow replay pauses
+    await record(100, 5);
+    await settle(() => outbox.lego.counters.forwarded === 7);
+    expect(broker.waiting.size).toBe(2);
+    await confirmUntil(105);
+    expect(forwarded).toEqual(Array.from({ length: 105 }, (_, i) => i));
+    // the burst paused the follow replay at 8 buffered; plain reads of at most 8 took the rest, then it followed again
+    expect(replays.length).toBeGreaterThan(3);
+    expect(replays.every((r) => (r.chunkSize ?? 0) >= 1 && (r.chunkSize ?? 0) <= 8)).toBe(true);
+    expect(replays[replays.length - 1]?.follow).toBe(true);
+    expect((await firstValueFrom(outbox.status$)).state).toBe("idle");
+    running.unsubscribe();
+    await outbox.close();
+  });
+
+  it("errors with the spool's SPOOL_CLOSED when the spool closes under a run", async () => {
+    const outbox = await Outbox.open<{ n: number }>({ spool, transport, subject: "o", checkpoints: spool.checkpoints, name: "x", producerId: "p" });
+    const result = lastValueFrom(outbox.run()).catch((e: unknown) => e);
+    await firstValueFrom(outbox.status$.pipe(filter((s) => s.state === "idle")));
+    await spool.close();
+    expect(isLegoError(await result, "SPOOL_CLOSED")).toBe(true);
+    await outbox.close();
+  });
+});
+
+describe("Outbox over confirmByReceipt (the forwarder stall)", () => {
+  const decodeReading = (m: TransportMessage): unknown => JSON.parse(new TextDecoder().decode(m.data));
+
+  it("goes on when its receipt subscription fails (the broker went away while it subscribed): it listens again and republishes", async () => {
+    const clock = new ManualClock(0);
+    const wire = new InProcessTransport();
+    // The first receipt subscription fails after a while, as MQTT's does when the connection closes before SUBACK.
+    const failing = new Subject<TransportMessage>();
+    let receiptSubscriptions = 0;
+    const device: Transport = {
+      ...flaky(wire, 0),
+      subscribe: (subject, options) => (subject.startsWith("receipts.") && ++receiptSubscriptions === 1 ? failing : wire.subscribe(subject, options)),
+    };
+    const store = new MemoryDeduplicationStore();
+    const effects: unknown[] = [];
+    const receiver = wire
+      .subscribe("readings.>")
+      .pipe(
+        inbox(store, (m: TransportMessage) => effects.push(decodeReading(m))),
+        sendReceipts(wire, (id) => `receipts.${id.split(":")[0] ?? ""}`),
+      )
+      .subscribe();
+    const spool = await LocalDurableSpool.open<{ n: number }>({ db: new MemoryLevel<string, Uint8Array>({ keyEncoding: "utf8", valueEncoding: "view" }), name: "dev" });
+    await lastValueFrom(of({ n: 1 }, { n: 2 }).pipe(spool.record()));
+    const receipts = confirmByReceipt(device, { receipts: "receipts.dev-a", timeout: 1500, scheduler: clock });
+    const outbox = await Outbox.open<{ n: number }>({
+      spool,
+      transport: receipts,
+      subject: "readings.dev-a",
+      checkpoints: spool.checkpoints,
+      name: "uplink",
+      producerId: "dev-a",
+      scheduler: clock,
+      backoff: BackoffPolicy.fixed(20),
+    });
+    const forwarded = firstValueFrom(outbox.run().pipe(take(2), toArray()));
+    await settle(() => effects.length === 1);
+    // The receiver handled reading 1 and sent its receipt, which nobody heard; now the subscription fails.
+    failing.error(new LegoError("ENGINE_UNAVAILABLE", "cannot subscribe to receipts/dev-a: Connection closed"));
+    await settle();
+    clock.advance(1500); // no receipt: TIMEOUT
+    await firstValueFrom(outbox.status$.pipe(filter((s) => s.state === "retrying")));
+    clock.advance(20); // the backoff: publish again, listening again
+    expect((await forwarded).map((f) => [f.offset, f.attempts])).toEqual([
+      [0, 2],
+      [1, 1],
+    ]);
+    expect(effects).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(receipts.lego.counters).toMatchObject({ relistens: 1, timedOut: 1, confirmed: 2 });
+    expect(receiptSubscriptions).toBe(2);
+    receiver.unsubscribe();
+    await outbox.close();
+    await spool.close();
+  });
+
+  it("frees the window slot of a publish whose receipt was lost: it times out on the scheduler and is republished", async () => {
+    const clock = new ManualClock(0);
+    const wire = new InProcessTransport();
+    let dropped = 0;
+    const lossy: Transport = {
+      ...flaky(wire, 0),
+      // the receiver's first receipt never arrives (lost while the device reconnected)
+      publish: (subject, data, options) => (subject.startsWith("receipts.") && dropped++ === 0 ? Promise.resolve() : wire.publish(subject, data, options)),
+    };
+    const store = new MemoryDeduplicationStore();
+    const effects: unknown[] = [];
+    const receiver = wire
+      .subscribe("readings.>")
+      .pipe(
+        inbox(store, (m: TransportMessage) => effects.push(decodeReading(m))),
+        sendReceipts(lossy, (id) => `receipts.${id.split(":")[0] ?? ""}`),
+      )
+      .subscribe();
+    const spool = await LocalDurableSpool.open<{ n: number }>({ db: new MemoryLevel<string, Uint8Array>({ keyEncoding: "utf8", valueEncoding: "view" }), name: "dev" });
+    await lastValueFrom(of({ n: 1 }, { n: 2 }, { n: 3 }).pipe(spool.record()));
+    const receipts = confirmByReceipt(wire, { receipts: "receipts.dev-b", timeout: 1000, scheduler: clock });
+    const outbox = await Outbox.open<{ n: number }>({
+      spool,
+      transport: receipts,
+      subject: "readings.dev-b",
+      checkpoints: spool.checkpoints,
+      name: "uplink",
+      producerId: "dev-b",
+      scheduler: clock,
+      backoff: BackoffPolicy.fixed(10),
+    });
+    const forwarded = firstValueFrom(outbox.run().pipe(take(3), toArray()));
+    await settle(() => effects.length === 1);
+    expect((await firstValueFrom(outbox.status$)).inFlight).toBe(1);
+    clock.advance(999);
+    await settle();
+    expect(outbox.lego.counters.retries).toBe(0);
+    clock.advance(1);
+    await firstValueFrom(outbox.status$.pipe(filter((s) => s.state === "retrying")));
+    clock.advance(10);
+    expect((await forwarded).map((f) => f.attempts)).toEqual([2, 1, 1]);
+    expect(effects).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]); // the repeat was removed by the Inbox
+    expect(await spool.checkpoints.get("uplink")).toBe(2);
+    receiver.unsubscribe();
+    await outbox.close();
+    await spool.close();
   });
 });
