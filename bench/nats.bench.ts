@@ -17,7 +17,7 @@ import { connectNats, jetStreamTransport, natsConsumerGroup } from "../src/engin
 import { startNatsServer } from "../src/testing/index.js";
 import { compare, section } from "./harness.js";
 
-const OUTBOX_ITEMS = Number(process.env.OUTBOX_ITEMS ?? 5_000);
+const OUTBOX_ITEMS = Number(process.env.OUTBOX_ITEMS ?? 20_000); // as the MQTT bench: long enough for a steady state
 const CONSUME_ITEMS = Number(process.env.CONSUME_ITEMS ?? 20_000);
 const WINDOW = 256;
 
