@@ -1,4 +1,3 @@
-import { isLegoError, messageOf } from "../../../src/atom/lego-error.js";
 /**
  * A sensor that speaks only MQTT (our legos: connectMqtt, toMqtt, and the
  * Outbox over MqttTransport) publishing into nats-server's MQTT listener,
@@ -13,6 +12,7 @@ import { isLegoError, messageOf } from "../../../src/atom/lego-error.js";
  * the stream: what was published before it on that connection is stored by
  * then, and the contents can be compared exactly.
  */
+import { isLegoError, messageOf } from "../../../src/atom/lego-error.js";
 import { MemoryLevel } from "memory-level";
 import { filter, firstValueFrom, from, lastValueFrom, map, range, toArray } from "rxjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
