@@ -1,6 +1,5 @@
 import { join } from "node:path";
 import { asyncScheduler, firstValueFrom, interval, retry, timer, type Subscription } from "rxjs";
-import type { LegoDescriptor } from "../../atom/lego-descriptor.js";
 import { isLegoError, messageOf } from "../../atom/lego-error.js";
 import { fencedRegister, type FencedRecord } from "../../distributed/fenced-register.js";
 import { leaderElection } from "../../distributed/leader-election.js";
@@ -21,6 +20,7 @@ import {
   type DeviceStats,
   type FleetSummaryRecord,
   type FoldedReading,
+  reportedStage,
   type NodeReport,
 } from "./fleet-plan.js";
 
@@ -33,10 +33,6 @@ export interface FleetAggregator {
   /** At the next summary, stop between the leadership check and the write (see {@link startFleetAggregator}). */
   pauseAtWrite(): void;
   close(): Promise<void>;
-}
-
-function stageOf(lego: LegoDescriptor): { kind: string; name?: string; counters: Record<string, number> } {
-  return { kind: lego.kind, ...(lego.name === undefined ? {} : { name: lego.name }), counters: { ...lego.counters } };
 }
 
 /**
@@ -129,7 +125,7 @@ export async function startFleetAggregator(
         type: "status",
         role: "aggregator",
         id,
-        stages: [stageOf(folded.lego), stageOf(view.lego), stageOf(election.lego), stageOf(summary.lego)],
+        stages: [reportedStage(folded.lego), reportedStage(view.lego), reportedStage(election.lego), reportedStage(summary.lego)],
         leading,
         token: election.lease.token,
         devices: Object.fromEntries(await view.entries()),

@@ -1,3 +1,5 @@
+import type { LegoDescriptor } from "../../atom/lego-descriptor.js";
+
 /**
  * What every process of `manyfold fleet` agrees on: the JetStream names,
  * the record the workers fold, the statistics the view keeps, and the
@@ -109,6 +111,11 @@ export interface ReportedStage {
   readonly kind: string;
   readonly name?: string;
   readonly counters: Readonly<Record<string, number>>;
+}
+
+/** A lego's descriptor as a node reports it: a plain copy, counters as they are now. */
+export function reportedStage(lego: LegoDescriptor): ReportedStage {
+  return { kind: lego.kind, ...(lego.name === undefined ? {} : { name: lego.name }), counters: { ...lego.counters } };
 }
 
 /** What a node process tells its parent over the IPC channel. */

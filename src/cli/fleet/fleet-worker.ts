@@ -1,5 +1,4 @@
 import { concatMap, delay, map, of, retry, type Subscription } from "rxjs";
-import type { LegoDescriptor } from "../../atom/lego-descriptor.js";
 import { inbox, type InboxResult } from "../../durable/handoff/inbox.js";
 import type { ConsumerGroupMessage, NatsClient } from "../../engines/nats/index.js";
 import { sensorEventCodec } from "../../sensor/sensor-codecs.js";
@@ -15,6 +14,7 @@ import {
   READINGS_STREAM,
   WORKERS_CONSUMER,
   type FoldedReading,
+  reportedStage,
   type NodeReport,
 } from "./fleet-plan.js";
 
@@ -40,10 +40,6 @@ export function foldedReadingOf(message: Message, id: string): FoldedReading {
     centiCelsius: Math.round(data.temperature_c * 100),
     humidity: typeof data.humidity_pct === "number" ? data.humidity_pct : undefined,
   };
-}
-
-function stageOf(lego: LegoDescriptor): { kind: string; name?: string; counters: Record<string, number> } {
-  return { kind: lego.kind, ...(lego.name === undefined ? {} : { name: lego.name }), counters: { ...lego.counters } };
 }
 
 /**
@@ -86,7 +82,7 @@ export async function startFleetWorker(client: NatsClient, id: string): Promise<
       type: "status",
       role: "worker",
       id,
-      stages: [stageOf(group$.lego), stageOf(once.lego), stageOf(folded.lego)],
+      stages: [reportedStage(group$.lego), reportedStage(once.lego), reportedStage(folded.lego)],
       counts: {
         inFlight: (group$.lego.counters.delivered ?? 0) - (group$.lego.counters.acked ?? 0) - (group$.lego.counters.failed ?? 0) - (group$.lego.counters.invalid ?? 0),
         redeliveries,
