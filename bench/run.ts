@@ -1,7 +1,7 @@
 /**
  * `npm run bench [name…]`: runs every `bench/*.bench.ts` (or the named ones)
  * one after another, each in its own process so one's garbage does not
- * slow the next.
+ * slow the next, against the compiled dist/ (see use-dist.ts).
  */
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
@@ -16,7 +16,8 @@ const files = readdirSync(dir)
 
 let failed = 0;
 for (const file of files) {
-  const result = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", `${dir}${file}`], { stdio: "inherit" });
+  // use-dist.ts: the benches run the compiled library (npm run bench builds it first).
+  const result = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", "--import", `${dir}use-dist.ts`, `${dir}${file}`], { stdio: "inherit" });
   if (result.status !== 0) failed++;
 }
 process.exitCode = failed === 0 ? 0 : 1;
