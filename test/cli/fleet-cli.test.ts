@@ -75,7 +75,7 @@ it("refuses a run too short for its faults, and a URL that is not NATS", async (
   const short = await runCompiledCli(cli.main, ["fleet", "--duration", "5s"]);
   expect(short.code).toBe(2);
   expect(short.stderr).toContain("--duration must be at least 10s");
-  const wrong = await runCompiledCli(cli.main, ["fleet", "--nats", "mqtt://127.0.0.1:1883"]);
+  const wrong = await runCompiledCli(cli.main, ["fleet", "--nats", "mqtt://broker.invalid:9"]);
   expect(wrong.code).toBe(2);
   expect(wrong.stderr).toContain("--nats: unsupported URL");
 });

@@ -106,14 +106,12 @@ function settingsFrom(argv: readonly string[]): FleetSettings | undefined {
 }
 
 function statusLine(fleet: Fleet): string {
-  const recorded = fleet.devices.reduce((sum, device) => sum + device.recorded(), 0);
-  const forwarded = fleet.devices.reduce((sum, device) => sum + device.forwarded(), 0);
   const folded = fleet.total("processed");
   const leader = fleet.leader();
   const workers = fleet.nodes.filter((node) => node.role === "worker").map((node) => `${node.id.replace("worker-", "w")} ${node.state}`);
   const devices = fleet.devices.map((device) => `${device.id.replace("device-", "d")} ${device.pipeline.source.isOpen ? "up" : "unplugged"}`);
   return (
-    `${(fleet.elapsed() / 1000).toFixed(1).padStart(5)}s  recorded ${recorded}  forwarded ${forwarded}  folded ${folded}  ` +
+    `${(fleet.elapsed() / 1000).toFixed(1).padStart(5)}s  recorded ${fleet.recorded()}  forwarded ${fleet.forwarded()}  folded ${folded}  ` +
     `leader ${leader === undefined ? "-" : `${leader.id} (token ${String(leader.last?.token)})`}  ` +
     `broker ${fleet.brokerState}  ${workers.join(", ")}  ${devices.join(", ")}`
   );
@@ -126,7 +124,7 @@ async function inject(fleet: Fleet, fault: FleetFault, server: NatsServer | unde
       const worker = fleet.node("worker-1");
       if (worker === undefined) return;
       // Kill it while it holds readings (up to 2 s later), so the group has something to hand over.
-      for (let waited = 0; waited < 2_000 && (worker.last?.counts.inFlight ?? 0) === 0; waited += 50) await sleepFor(50);
+      await waitUntil(() => (worker.last?.counts.inFlight ?? 0) > 0, 2_000);
       const held = worker.last?.counts.inFlight ?? 0;
       fleet.note(`FAULT worker-1 SIGKILLed (pid ${String(worker.pid)}) holding ${held} reading${held === 1 ? "" : "s"}: they go to worker-2 after ack_wait`, "fault");
       await worker.kill();
@@ -152,11 +150,8 @@ async function inject(fleet: Fleet, fault: FleetFault, server: NatsServer | unde
     case "pause-leader": {
       // Right after the broker restart the leader may have stepped down (it could not renew):
       // wait for the next one rather than skip the fault.
-      let leader = fleet.leader();
-      for (let waited = 0; leader === undefined && waited < 10_000; waited += 100) {
-        await sleepFor(100);
-        leader = fleet.leader();
-      }
+      await waitUntil(() => fleet.leader() !== undefined, 10_000);
+      const leader = fleet.leader();
       if (leader === undefined) {
         fleet.note("no leader to pause within 10 s: fault skipped");
         return;
@@ -171,16 +166,13 @@ async function inject(fleet: Fleet, fault: FleetFault, server: NatsServer | unde
       );
       // Paused until another candidate holds the lease (at most `lasts`), so its wake-up write is late.
       const pausedAt = fleet.elapsed();
-      let successor = fleet.leader();
-      for (let waited = 0; successor === undefined && waited < fault.lasts; waited += 100) {
-        await sleepFor(100);
-        successor = fleet.leader();
-      }
+      await waitUntil(() => fleet.leader() !== undefined, fault.lasts);
+      const successor = fleet.leader();
       if (successor !== undefined) {
         fleet.note(`lease moved to ${successor.id} (token ${String(successor.last?.token)}) ${((fleet.elapsed() - pausedAt) / 1000).toFixed(1)} s after the pause (lease ${LEASE_TTL / 1000} s)`, "ok");
         // Until the new leader's first write the store has not seen its token; wake the old one after it.
         const written = successor.counts().summaries ?? 0;
-        for (let waited = 0; (successor.counts().summaries ?? 0) <= written && waited < 3_000; waited += 50) await sleepFor(50);
+        await waitUntil(() => (successor.counts().summaries ?? 0) > written, 3_000);
       }
       leader.resume();
       fleet.note(`${leader.id} resumed (SIGCONT): its summary write goes out with the old token`, "info");
@@ -191,6 +183,11 @@ async function inject(fleet: Fleet, fault: FleetFault, server: NatsServer | unde
 
 function sleepFor(ms: number): Promise<void> {
   return new Promise((resolve) => timer(ms).subscribe(() => { resolve(); }));
+}
+
+/** Resolves once `condition` holds (looked at every 50 ms) or after `ms`. */
+async function waitUntil(condition: () => boolean, ms: number): Promise<void> {
+  for (let waited = 0; !condition() && waited < ms; waited += 50) await sleepFor(50);
 }
 
 /** Reports each device's unplug and replug as its serial source sees them. */
@@ -216,7 +213,7 @@ async function latestSummary(streams: FleetStreams): Promise<FleetSummaryRecord 
 
 /** Waits until the leader's summary counts every recorded reading (or `ms` passed); returns the last summary seen. */
 async function converged(fleet: Fleet, streams: FleetStreams, ms: number): Promise<FleetSummaryRecord | undefined> {
-  const recorded = fleet.devices.reduce((sum, device) => sum + device.recorded(), 0);
+  const recorded = fleet.recorded();
   const deadline = asyncScheduler.now() + ms;
   let summary = await latestSummary(streams);
   while (asyncScheduler.now() < deadline) {

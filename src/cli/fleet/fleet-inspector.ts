@@ -60,8 +60,6 @@ function links(fleet: Fleet, lanes: readonly InspectorPipeline[]): InspectorLink
 export function fleetSnapshot(fleet: Fleet, state: InspectorSnapshot["state"], tap?: SensorDebugTap): InspectorSnapshot {
   const lanes = [...fleet.devices.map(deviceLane), ...fleet.nodes.map(nodeLane)];
   const leader = fleet.leader();
-  const recorded = fleet.devices.reduce((sum, device) => sum + device.recorded(), 0);
-  const forwarded = fleet.devices.reduce((sum, device) => sum + device.forwarded(), 0);
   return {
     title: "manyfold fleet",
     at: asyncScheduler.now(),
@@ -93,8 +91,8 @@ export function fleetSnapshot(fleet: Fleet, state: InspectorSnapshot["state"], t
     envelopes: tap === undefined ? [] : envelopesOf(tap, 30),
     events: fleet.events.slice(-50).map((event) => ({ at: fleet.startedAt + event.atMs, text: event.text, kind: event.kind })),
     totals: {
-      recorded,
-      forwarded,
+      recorded: fleet.recorded(),
+      forwarded: fleet.forwarded(),
       folded: fleet.total("processed"),
       redeliveries: fleet.total("redeliveries"),
       "leader changes": Math.max(0, fleet.leaders.length - 1),

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from "node:child_process";
+import { timer } from "rxjs";
 import type { NodeCommand, NodeReport } from "./fleet-plan.js";
 
 export type NodeRole = "worker" | "aggregator";
@@ -110,9 +111,9 @@ export class FleetNode {
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
     child.kill("SIGCONT");
     child.kill("SIGTERM");
-    const timeout = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE);
+    const deadline = timer(STOP_GRACE).subscribe(() => child.kill("SIGKILL"));
     await this.#exited;
-    clearTimeout(timeout);
+    deadline.unsubscribe();
     this.state = "stopped";
   }
 }

@@ -73,6 +73,16 @@ export class Fleet {
     return this.nodes.find((node) => node.role === "aggregator" && node.state === "up" && node.last?.leading === true);
   }
 
+  /** Readings the devices' pipelines spooled so far. */
+  recorded(): number {
+    return this.devices.reduce((sum, device) => sum + device.recorded(), 0);
+  }
+
+  /** Readings JetStream has confirmed so far. */
+  forwarded(): number {
+    return this.devices.reduce((sum, device) => sum + device.forwarded(), 0);
+  }
+
   total(counter: string): number {
     return this.nodes.reduce((sum, node) => sum + (node.counts()[counter] ?? 0), 0);
   }

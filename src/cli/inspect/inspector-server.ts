@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { interval, type Subscription } from "rxjs";
 import { requireFunction, requireNonEmptyString, requireNumber, requirePositive } from "../../atom/validate.js";
 import { INSPECTOR_PAGE } from "./inspector-page.js";
 import type { InspectorSnapshot } from "./inspector-snapshot.js";
@@ -60,7 +61,7 @@ export function startInspector(options: InspectorServerOptions): Promise<Inspect
   const intervalMs = options.intervalMs === undefined ? 500 : requirePositive("intervalMs", options.intervalMs);
 
   const clients = new Set<ServerResponse>();
-  let ticker: ReturnType<typeof setInterval> | undefined;
+  let ticker: Subscription | undefined;
   let closing: Promise<void> | undefined;
 
   const broadcast = (): void => {
@@ -88,7 +89,7 @@ export function startInspector(options: InspectorServerOptions): Promise<Inspect
     response.on("close", () => {
       clients.delete(response);
       if (clients.size === 0 && ticker !== undefined) {
-        clearInterval(ticker);
+        ticker.unsubscribe();
         ticker = undefined;
       }
     });
@@ -97,7 +98,7 @@ export function startInspector(options: InspectorServerOptions): Promise<Inspect
     } catch {
       // the next tick tries again
     }
-    ticker ??= setInterval(broadcast, intervalMs);
+    ticker ??= interval(intervalMs).subscribe(broadcast);
   };
 
   const server = createServer((request, response) => {
@@ -128,7 +129,7 @@ export function startInspector(options: InspectorServerOptions): Promise<Inspect
 
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolveClose) => {
-      if (ticker !== undefined) clearInterval(ticker);
+      ticker?.unsubscribe();
       ticker = undefined;
       let last: string | undefined;
       try {
